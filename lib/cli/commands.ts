@@ -1,0 +1,34 @@
+import type { Readable, Writable } from 'node:stream';
+
+export interface CliIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/** A subcommand: parses its own arguments and returns the process exit code (2 = usage error). */
+export interface Command {
+  run(args: string[], io: CliIo): Promise<number>;
+}
+
+interface CommandEntry {
+  summary: string;
+  /** Loaded lazily so `pullwatch classify` does not pay for the SDKs that `run` needs. */
+  load: () => Promise<Command>;
+}
+
+export const commands: Record<string, CommandEntry> = {};
+
+export function usage(): string {
+  const names = Object.keys(commands).sort();
+  const width = Math.max(0, ...names.map((name) => name.length));
+  return [
+    'usage: pullwatch <command> [options]',
+    '',
+    'commands:',
+    ...names.map((name) => `  ${name.padEnd(width)}  ${commands[name]?.summary ?? ''}`),
+    '',
+    'Run `pullwatch <command> --help` for the options of one command.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    // Integration tests start real local services (registry, dynalite, SQS emulator); give them room on a
+    // shared 2-core machine, but keep a ceiling so a hung service fails the run instead of stalling CI.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 20_000,
+  },
+});
