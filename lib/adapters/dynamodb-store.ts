@@ -201,6 +201,32 @@ export class DynamoIncidentStore extends VersionedIncidentStore {
   }
 }
 
+/**
+ * DynamoDB's billed size of an item (its documented rules: attribute name bytes plus value bytes; numbers about
+ * one byte per two digits plus one; 3 bytes per list or map plus 1 per element; 1 byte for null and
+ * booleans). Writes cost one unit per started KiB of the larger of the old and new item.
+ */
+export function itemSize(incident: Incident): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(toItem(incident)))
+    bytes += Buffer.byteLength(name) + valueSize(value);
+  return bytes;
+}
+
+function valueSize(value: unknown): number {
+  if (value === null || value === undefined || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number')
+    return Math.ceil(String(Math.abs(value)).replace(/^0+|\./g, '').length / 2) + 1;
+  if (Array.isArray(value)) return 3 + value.reduce((sum: number, v) => sum + 1 + valueSize(v), 0);
+  if (typeof value === 'object') {
+    return (
+      3 + Object.entries(value).reduce((sum, [k, v]) => sum + 1 + Buffer.byteLength(k) + valueSize(v), 0)
+    );
+  }
+  return Buffer.byteLength(String(value));
+}
+
 function toItem(incident: Incident): Item {
   const { key, ...rest } = incident;
   return { pk: key, ...rest, ...(needsSweep(incident) ? { active: ACTIVE_VALUE } : {}) };

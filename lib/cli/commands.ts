@@ -17,7 +17,12 @@ interface CommandEntry {
   load: () => Promise<Command>;
 }
 
-export const commands: Record<string, CommandEntry> = {};
+export const commands: Record<string, CommandEntry> = {
+  replay: {
+    summary: 'replay an NDJSON file of events through grouping and the notification policy',
+    load: async () => (await import('./replay.ts')).command,
+  },
+};
 
 export function usage(): string {
   const names = Object.keys(commands).sort();

@@ -46,7 +46,7 @@ export interface FailureObservation {
   affected: AffectedWorkload[];
 }
 
-export const MAX_PODS = 20;
+export const MAX_PODS = 10;
 export const MAX_NODES = 20;
 export const MAX_AFFECTED = 25;
 

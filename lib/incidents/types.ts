@@ -30,7 +30,10 @@ export interface Incident {
   evidence: string;
   message: string;
   state: IncidentState;
-  /** Events observed (kubelet's count deltas summed); only grows. */
+  /**
+   * Events observed (kubelet's count deltas summed); only grows. Counted are the failed pulls (events that
+   * carry a failure text); BackOff and `Error: ErrImagePull` echo one and only move `lastSeen`.
+   */
   count: number;
   /** Affected pods and nodes, bounded lists (most recent kept). */
   pods: string[];

@@ -73,10 +73,12 @@ export function incidentStoreContract(name: string, harness: () => StoreHarness)
     it('keeps a known cause when only cause-less events (BackOff) follow', async () => {
       const { store } = await setup();
       await store.observe(workloadFailure({ at: t(0), events: [['e1', 1]] }), ms(0));
-      const backoff = workloadFailure({ at: t(5), cause: 'none', events: [['b1', 4]] });
+      // BackOff from another pod: news (a new pod), but it neither counts as a failed pull nor hides the cause.
+      const backoff = workloadFailure({ at: t(5), cause: 'none', pods: ['api-7d9f8c6b5-b2c4d'] });
       const result = await store.observe(backoff, ms(5));
       expect(result.incident?.cause).toBe('tag_not_found');
-      expect(result.incident?.count).toBe(5);
+      expect(result.incident?.count).toBe(1);
+      expect(result.incident?.lastSeen).toBe(t(5));
       expect(result.decision).toEqual({ action: 'update', reason: 'repeat' });
     });
 

@@ -56,7 +56,8 @@ export function workloadFailure(spec: FailureSpec): Observation {
       parentKey: spec.rolledUp ? registryKey({ cluster, registry, cause }) : null,
       firstSeen: spec.firstSeen ?? spec.at,
       lastSeen: spec.at,
-      events: new Map(spec.events ?? [[`e-${spec.at}`, 1]]),
+      // As ingest does: cause-less events (BackOff, `Error: ErrImagePull`) are not counted.
+      events: new Map(cause === 'none' ? [] : (spec.events ?? [[`e-${spec.at}`, 1]])),
       pods: spec.pods ?? ['api-7d9f8c6b5-x2k4p'],
       nodes: spec.nodes ?? ['node-a'],
       affected: [],

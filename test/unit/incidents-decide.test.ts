@@ -105,7 +105,8 @@ describe('decide: repeats', () => {
       at(10, { cause: 'unknown' }),
     ]);
     expect(incident?.cause).toBe('unauthorized');
-    expect(decisions.map((d) => d.action)).toEqual(['open', 'update', 'update']);
+    // The BackOff adds no failed pull and no new pod: nothing to tell.
+    expect(decisions.map((d) => d.action)).toEqual(['open', 'none', 'update']);
   });
 
   it('changes the cause only for a newer event, and says so once', () => {

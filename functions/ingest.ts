@@ -1,0 +1,34 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createDynamoClient, DynamoIncidentStore } from '../lib/adapters/dynamodb-store.ts';
+import { createSqsClient, SqsQueue } from '../lib/adapters/sqs.ts';
+import { createIngest, ingestEnvSchema } from '../lib/incidents/ingest.ts';
+import { policyFromJson } from '../lib/incidents/policy.ts';
+import { systemClock } from '../lib/runtime/clock.ts';
+import { lambdaHandler, lambdaKit, readEnv } from '../lib/runtime/lambda.ts';
+
+// Built once per cold start; every invocation reuses the clients and their connections.
+const env = readEnv(ingestEnvSchema);
+const kit = lambdaKit('ingest');
+const sqs = createSqsClient({ endpoint: env.SQS_ENDPOINT });
+const ingest = createIngest({
+  store: new DynamoIncidentStore({
+    tableName: env.INCIDENTS_TABLE,
+    client: createDynamoClient({ endpoint: env.DYNAMODB_ENDPOINT }),
+    policy: policyFromJson(env.PULLWATCH_POLICY, 'PULLWATCH_POLICY'),
+  }),
+  notices: new SqsQueue({ queueUrl: env.NOTICES_QUEUE_URL, client: sqs }),
+  deadLetters: env.EVENTS_DLQ_URL ? new SqsQueue({ queueUrl: env.EVENTS_DLQ_URL, client: sqs }) : null,
+  clock: systemClock,
+  logger: kit.logger,
+  metrics: kit.sink,
+});
+
+export const handler = lambdaHandler(kit, async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const records = event.Records.map((r) => ({
+    messageId: r.messageId,
+    body: r.body,
+    receiveCount: Number(r.attributes?.ApproximateReceiveCount ?? '1'),
+  }));
+  const report = await ingest(records);
+  return { batchItemFailures: report.failed.map((itemIdentifier) => ({ itemIdentifier })) };
+});
