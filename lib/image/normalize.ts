@@ -1,0 +1,144 @@
+import { isValidDigest, type ParseOptions } from './digest.ts';
+import { ImageReferenceError, quote } from './errors.ts';
+import { isIdentifier } from './grammar.ts';
+import { makeReference, parse, type Reference, referenceString } from './reference.ts';
+
+/** Docker Hub as references name it (its registry API lives at registry-1.docker.io). */
+export const DEFAULT_DOMAIN = 'docker.io';
+/** The "Docker Index" name, canonicalised to docker.io. */
+export const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
+export const OFFICIAL_REPO_PREFIX = 'library/';
+export const DEFAULT_TAG = 'latest';
+const LOCALHOST = 'localhost';
+
+/** Go's `strings.ToLower(s) != s` over s[start, end). */
+function changesWhenLowercased(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c >= 0x41 && c <= 0x5a) return true;
+      continue;
+    }
+    const cp = s.codePointAt(i) ?? c;
+    const char = String.fromCodePoint(cp);
+    if (char.toLowerCase() !== char) return true;
+    if (cp > 0xffff) i++;
+  }
+  return false;
+}
+
+/**
+ * splitDockerDomain: the first '/'-separated component is a registry when it is `localhost`, contains '.'
+ * or ':', or is not all lowercase (uppercase is illegal in a path, so it must be a host). Otherwise the name
+ * is on Docker Hub, and single-component Hub names get `library/`. Returns [domain, remainder], where
+ * the remainder keeps any tag and digest.
+ */
+export function splitDockerDomain(name: string): [domain: string, remainder: string] {
+  const slash = name.indexOf('/');
+  if (slash === -1) return [DEFAULT_DOMAIN, OFFICIAL_REPO_PREFIX + name];
+  const maybeDomain = name.slice(0, slash);
+  let domain: string;
+  let remainder: string;
+  if (maybeDomain === LOCALHOST) {
+    domain = maybeDomain;
+    remainder = name.slice(slash + 1);
+  } else if (maybeDomain === LEGACY_DEFAULT_DOMAIN) {
+    domain = DEFAULT_DOMAIN;
+    remainder = name.slice(slash + 1);
+  } else if (
+    maybeDomain.indexOf('.') !== -1 ||
+    maybeDomain.indexOf(':') !== -1 ||
+    changesWhenLowercased(maybeDomain, 0, maybeDomain.length)
+  ) {
+    domain = maybeDomain;
+    remainder = name.slice(slash + 1);
+  } else {
+    domain = DEFAULT_DOMAIN;
+    remainder = name;
+  }
+  if (domain === DEFAULT_DOMAIN && remainder.indexOf('/') === -1)
+    remainder = OFFICIAL_REPO_PREFIX + remainder;
+  return [domain, remainder];
+}
+
+/**
+ * ParseNormalizedNamed: a familiar name as users write it (`nginx`, `user/app:1`, `ghcr.io/o/app@sha256:…`)
+ * to its fully qualified form (`docker.io/library/nginx`). No default tag is added. Rejects 64-hex strings,
+ * which are image IDs, not names.
+ */
+export function parseNormalizedNamed(s: string, options?: ParseOptions): Reference {
+  if (isIdentifier(s)) {
+    throw new ImageReferenceError(
+      'name_is_identifier',
+      s,
+      `invalid repository name (${s}), cannot specify 64-byte hexadecimal strings (that is an image ID)`,
+      'name',
+    );
+  }
+  const [domain, remainder] = splitDockerDomain(s);
+  // Upstream checks case on everything before the first ':' of the remainder, digest text included.
+  const tagSep = remainder.indexOf(':');
+  const remoteEnd = tagSep === -1 ? remainder.length : tagSep;
+  if (changesWhenLowercased(remainder, 0, remoteEnd)) {
+    throw new ImageReferenceError(
+      'name_contains_uppercase',
+      s,
+      `invalid reference format: repository name (${quote(remainder.slice(0, remoteEnd))}) must be lowercase`,
+      'path',
+    );
+  }
+  return parse(`${domain}/${remainder}`, options, s);
+}
+
+/**
+ * FamiliarName: the name as the Docker CLI shows it: docker.io dropped, and `library/` dropped from
+ * single-component official images (`docker.io/library/foo/bar` keeps it: nested library paths are not
+ * official images).
+ */
+export function familiarName(ref: Reference): string {
+  if (ref.domain !== DEFAULT_DOMAIN) return ref.name;
+  const path = ref.path;
+  if (path.startsWith(OFFICIAL_REPO_PREFIX) && path.indexOf('/', OFFICIAL_REPO_PREFIX.length) === -1) {
+    return path.slice(OFFICIAL_REPO_PREFIX.length);
+  }
+  return path;
+}
+
+/** FamiliarString: the familiar name with the reference's tag and digest; a digest alone stays as is. */
+export function familiarString(ref: Reference): string {
+  if (ref.name === '') return referenceString(ref);
+  let out = familiarName(ref);
+  if (ref.tag !== null) out += `:${ref.tag}`;
+  if (ref.digest !== null) out += `@${ref.digest}`;
+  return out;
+}
+
+/** TagNameOnly: adds `:latest` when the reference has neither tag nor digest. */
+export function tagNameOnly(ref: Reference): Reference {
+  if (ref.tag !== null || ref.digest !== null) return ref;
+  return makeReference(ref.domain, ref.path, DEFAULT_TAG, null);
+}
+
+/**
+ * ParseAnyReference: an image ID (64 hex → sha256 digest), a bare digest, or else a familiar name.
+ */
+export function parseAnyReference(s: string, options?: ParseOptions): Reference {
+  if (isIdentifier(s)) return makeReference('', '', null, `sha256:${s}`);
+  if (isValidDigest(s, options)) return makeReference('', '', null, s);
+  return parseNormalizedNamed(s, options);
+}
+
+/** ParseNamed: like parseNormalizedNamed, but the input must already be in canonical form. */
+export function parseNamed(s: string, options?: ParseOptions): Reference {
+  const ref = parseNormalizedNamed(s, options);
+  const canonical = referenceString(ref);
+  if (canonical !== s) {
+    throw new ImageReferenceError(
+      'name_not_canonical',
+      s,
+      `repository name must be canonical: ${quote(s)} normalises to ${quote(canonical)}`,
+      'name',
+    );
+  }
+  return ref;
+}
