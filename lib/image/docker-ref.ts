@@ -1,6 +1,13 @@
 import type { ParseOptions } from './digest.ts';
 import { ImageReferenceError } from './errors.ts';
-import { familiarString, parseNormalizedNamed, tagNameOnly } from './normalize.ts';
+import {
+  DEFAULT_DOMAIN,
+  familiarName,
+  familiarString,
+  parseNormalizedNamed,
+  splitDockerDomain,
+  tagNameOnly,
+} from './normalize.ts';
 import { makeReference, type Reference, referenceString } from './reference.ts';
 
 /** An image reference the way kubelet and containerd resolve a pod's `image:` (ParseDockerRef). */
@@ -35,6 +42,18 @@ export function parseDockerRef(s: string, options?: ParseOptions): Reference {
   return tagNameOnly(named);
 }
 
+/**
+ * Upstream's FamiliarString, except where that would name a different image: for a Hub path whose first
+ * component reads as a host (`docker.io/a.b/c` → `a.b/c`, registry a.b; `docker.io/localhost/x`), the full
+ * canonical form is kept, so the familiar form always parses back to the same reference.
+ */
+function unambiguousFamiliar(ref: Reference): string {
+  const familiar = familiarString(ref);
+  if (ref.domain !== DEFAULT_DOMAIN) return familiar;
+  const [domain, path] = splitDockerDomain(familiarName(ref));
+  return domain === ref.domain && path === ref.path ? familiar : referenceString(ref);
+}
+
 /** Parses a pod's image reference as kubelet does; throws ImageReferenceError naming what is wrong. */
 export function parseImageReference(input: string): ImageReference {
   if (typeof input !== 'string') {
@@ -54,7 +73,7 @@ export function parseImageReference(input: string): ImageReference {
     tag: ref.tag,
     digest: ref.digest,
     canonical: referenceString(ref),
-    familiar: familiarString(ref),
+    familiar: unambiguousFamiliar(ref),
   };
 }
 
