@@ -1,14 +1,15 @@
 import type { ParseOptions } from './digest.ts';
 import { ImageReferenceError } from './errors.ts';
+import { NO_DOMAIN } from './grammar.ts';
 import {
+  checkNormalized,
   DEFAULT_DOMAIN,
-  familiarName,
-  familiarString,
+  DEFAULT_TAG,
+  OFFICIAL_REPO_PREFIX,
   parseNormalizedNamed,
-  splitDockerDomain,
   tagNameOnly,
 } from './normalize.ts';
-import { makeReference, type Reference, referenceString } from './reference.ts';
+import { makeReference, type Reference } from './reference.ts';
 
 /** An image reference the way kubelet and containerd resolve a pod's `image:` (ParseDockerRef). */
 export interface ImageReference {
@@ -42,19 +43,31 @@ export function parseDockerRef(s: string, options?: ParseOptions): Reference {
   return tagNameOnly(named);
 }
 
+const DEFAULT_PREFIX = `${DEFAULT_DOMAIN}/`;
+const OFFICIAL_PREFIX = `${DEFAULT_DOMAIN}/${OFFICIAL_REPO_PREFIX}`;
+
 /**
- * Upstream's FamiliarString, except where that would name a different image: for a Hub path whose first
- * component reads as a host (`docker.io/a.b/c` → `a.b/c`, registry a.b; `docker.io/localhost/x`), the full
- * canonical form is kept, so the familiar form always parses back to the same reference.
+ * Upstream's FamiliarString of a docker.io reference, except where that would name a different image: a Hub
+ * path whose first component reads as a host (`docker.io/a.b/c` → `a.b/c`, registry a.b;
+ * `docker.io/localhost/x`) keeps the full canonical form, so the familiar form always parses back to the same
+ * reference. `path` is the repository within `canonical`, which starts with "docker.io/".
  */
-function unambiguousFamiliar(ref: Reference): string {
-  const familiar = familiarString(ref);
-  if (ref.domain !== DEFAULT_DOMAIN) return familiar;
-  const [domain, path] = splitDockerDomain(familiarName(ref));
-  return domain === ref.domain && path === ref.path ? familiar : referenceString(ref);
+function hubFamiliar(canonical: string, path: string): string {
+  if (path.startsWith(OFFICIAL_REPO_PREFIX) && path.indexOf('/', OFFICIAL_REPO_PREFIX.length) === -1) {
+    return canonical.slice(OFFICIAL_PREFIX.length);
+  }
+  const slash = path.indexOf('/');
+  const first = slash === -1 ? path : path.slice(0, slash);
+  if (slash !== -1 && (first === 'localhost' || first.indexOf('.') !== -1 || first.indexOf(':') !== -1)) {
+    return canonical;
+  }
+  return canonical.slice(DEFAULT_PREFIX.length);
 }
 
-/** Parses a pod's image reference as kubelet does; throws ImageReferenceError naming what is wrong. */
+/**
+ * Parses a pod's image reference as kubelet does (ParseDockerRef); throws ImageReferenceError naming what is
+ * wrong. Built straight from the validated spans: this runs once per classified message.
+ */
 export function parseImageReference(input: string): ImageReference {
   if (typeof input !== 'string') {
     // Callers pass text out of JSON events; a missing field must fail like any other bad reference.
@@ -64,16 +77,32 @@ export function parseImageReference(input: string): ImageReference {
       `invalid reference format: expected a string, got ${input === null ? 'null' : typeof input}`,
     );
   }
-  const ref = parseDockerRef(input);
+  const [expanded, spans] = checkNormalized(input, undefined);
+  const { nameEnd, domainSlash, tagStart, digestStart } = spans;
+  const name = nameEnd === expanded.length ? expanded : expanded.slice(0, nameEnd);
+  let tag: string | null;
+  let canonical: string;
+  if (digestStart !== -1) {
+    tag = null;
+    canonical = tagStart === -1 ? expanded : name + expanded.slice(digestStart - 1);
+  } else if (tagStart !== -1) {
+    tag = expanded.slice(tagStart);
+    canonical = expanded;
+  } else {
+    tag = DEFAULT_TAG;
+    canonical = `${expanded}:${DEFAULT_TAG}`;
+  }
+  const registry = domainSlash === NO_DOMAIN ? '' : expanded.slice(0, domainSlash);
+  const repository = domainSlash === NO_DOMAIN ? name : expanded.slice(domainSlash + 1, nameEnd);
   return {
     input,
-    registry: ref.domain,
-    repository: ref.path,
-    name: ref.name,
-    tag: ref.tag,
-    digest: ref.digest,
-    canonical: referenceString(ref),
-    familiar: unambiguousFamiliar(ref),
+    registry,
+    repository,
+    name,
+    tag,
+    digest: digestStart === -1 ? null : expanded.slice(digestStart),
+    canonical,
+    familiar: registry === DEFAULT_DOMAIN ? hubFamiliar(canonical, repository) : canonical,
   };
 }
 

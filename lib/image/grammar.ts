@@ -34,41 +34,64 @@ const PLUS = 0x2b;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
+// Character classes as bit flags in a table indexed by UTF-16 code unit: one load and one AND per test.
+const LOWER_ALNUM = 1;
+const ALNUM = 2;
+const DIGIT = 4;
+const WORD = 8;
+const HEX = 16;
+const LOWER_HEX = 32;
+const DOMAIN_NAME = 64;
+const LETTER = 128;
+
+const CLASSES = new Uint8Array(0x10000);
+for (let c = 0; c < 128; c++) {
+  const lower = c >= 0x61 && c <= 0x7a;
+  const upper = c >= 0x41 && c <= 0x5a;
+  const digit = c >= 0x30 && c <= 0x39;
+  let flags = 0;
+  if (lower || digit) flags |= LOWER_ALNUM;
+  if (lower || upper || digit) flags |= ALNUM | DOMAIN_NAME | WORD;
+  if (digit) flags |= DIGIT;
+  if (c === UNDERSCORE) flags |= WORD;
+  if (digit || (c >= 0x61 && c <= 0x66)) flags |= HEX | LOWER_HEX;
+  if (c >= 0x41 && c <= 0x46) flags |= HEX;
+  if (c === DASH || c === DOT) flags |= DOMAIN_NAME;
+  if (lower || upper) flags |= LETTER;
+  CLASSES[c] = flags;
+}
+
 export function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
+  return (CLASSES[c]! & DIGIT) !== 0;
 }
 
 export function isLowerAlnum(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39);
-}
-
-function isUpper(c: number): boolean {
-  return c >= 0x41 && c <= 0x5a;
+  return (CLASSES[c]! & LOWER_ALNUM) !== 0;
 }
 
 function isLetter(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || isUpper(c);
+  return (CLASSES[c]! & LETTER) !== 0;
 }
 
 export function isAlnum(c: number): boolean {
-  return isLowerAlnum(c) || isUpper(c);
+  return (CLASSES[c]! & ALNUM) !== 0;
 }
 
 /** Go's `\w` (ASCII only). */
 function isWordChar(c: number): boolean {
-  return isAlnum(c) || c === UNDERSCORE;
+  return (CLASSES[c]! & WORD) !== 0;
 }
 
 function isHex(c: number): boolean {
-  return isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+  return (CLASSES[c]! & HEX) !== 0;
 }
 
 export function isLowerHex(c: number): boolean {
-  return isDigit(c) || (c >= 0x61 && c <= 0x66);
+  return (CLASSES[c]! & LOWER_HEX) !== 0;
 }
 
 function isDomainNameChar(c: number): boolean {
-  return isAlnum(c) || c === DASH || c === DOT;
+  return (CLASSES[c]! & DOMAIN_NAME) !== 0;
 }
 
 /** path-component over s[start, end). */
@@ -93,16 +116,46 @@ export function isPathComponent(s: string, start: number, end: number): boolean 
   }
 }
 
-/** remote-name (the repository path) over s[start, end). */
+// remote-name as one state machine: the kind of each character, then what may follow what.
+const K_OTHER = 0;
+const K_ALNUM = 1;
+const K_DOT = 2;
+const K_UNDERSCORE = 3;
+const K_DASH = 4;
+const K_SLASH = 5;
+const PATH_KIND = new Uint8Array(0x10000);
+for (let c = 0; c < 128; c++) {
+  if ((CLASSES[c]! & LOWER_ALNUM) !== 0) PATH_KIND[c] = K_ALNUM;
+}
+PATH_KIND[DOT] = K_DOT;
+PATH_KIND[UNDERSCORE] = K_UNDERSCORE;
+PATH_KIND[DASH] = K_DASH;
+PATH_KIND[SLASH] = K_SLASH;
+
+/** States: expecting an alphanumeric; inside an alphanumeric run; after "_"; after "-"s. */
+const S_NEED_ALNUM = 0;
+const S_ALNUM = 1;
+const S_UNDERSCORE = 2;
+const S_DASHES = 3;
+
+/** remote-name (the repository path) over s[start, end), in one pass. */
 export function isRemoteName(s: string, start: number, end: number): boolean {
-  let componentStart = start;
-  for (let i = start; i <= end; i++) {
-    if (i === end || s.charCodeAt(i) === SLASH) {
-      if (!isPathComponent(s, componentStart, i)) return false;
-      componentStart = i + 1;
+  let state = S_NEED_ALNUM;
+  for (let i = start; i < end; i++) {
+    const kind = PATH_KIND[s.charCodeAt(i)]!;
+    if (kind === K_ALNUM) {
+      state = S_ALNUM;
+    } else if (state === S_ALNUM) {
+      if (kind === K_OTHER) return false;
+      // After "." or "/" an alphanumeric must follow; "_" may double once; "-" may repeat.
+      state = kind === K_UNDERSCORE ? S_UNDERSCORE : kind === K_DASH ? S_DASHES : S_NEED_ALNUM;
+    } else if (state === S_UNDERSCORE && kind === K_UNDERSCORE) {
+      state = S_NEED_ALNUM;
+    } else if (state !== S_DASHES || kind !== K_DASH) {
+      return false;
     }
   }
-  return true;
+  return state === S_ALNUM;
 }
 
 /** domain-name over s[start, end): dot-separated components, each alphanumeric at both ends. */

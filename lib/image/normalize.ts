@@ -1,7 +1,14 @@
 import { isValidDigest, type ParseOptions } from './digest.ts';
 import { ImageReferenceError, quote } from './errors.ts';
+import type { ReferenceSpans } from './grammar.ts';
 import { isIdentifier } from './grammar.ts';
-import { makeReference, parse, type Reference, referenceString } from './reference.ts';
+import {
+  checkReference,
+  makeReference,
+  type Reference,
+  referenceFromSpans,
+  referenceString,
+} from './reference.ts';
 
 /** Docker Hub as references name it (its registry API lives at registry-1.docker.io). */
 export const DEFAULT_DOMAIN = 'docker.io';
@@ -61,12 +68,40 @@ export function splitDockerDomain(name: string): [domain: string, remainder: str
   return [domain, remainder];
 }
 
+const DEFAULT_PREFIX = `${DEFAULT_DOMAIN}/`;
+const OFFICIAL_PREFIX = `${DEFAULT_DOMAIN}/${OFFICIAL_REPO_PREFIX}`;
+
 /**
- * ParseNormalizedNamed: a familiar name as users write it (`nginx`, `user/app:1`, `ghcr.io/o/app@sha256:…`)
- * to its fully qualified form (`docker.io/library/nginx`). No default tag is added. Rejects 64-hex strings,
- * which are image IDs, not names.
+ * splitDockerDomain's domain + "/" + remainder, built with at most one concatenation (the input is reused
+ * whenever it already is that string), and where the remainder starts in it.
  */
-export function parseNormalizedNamed(s: string, options?: ParseOptions): Reference {
+export function expandDockerName(name: string): [expanded: string, remainderStart: number] {
+  const slash = name.indexOf('/');
+  if (slash === -1) return [OFFICIAL_PREFIX + name, DEFAULT_PREFIX.length];
+  const dot = name.indexOf('.');
+  const colon = name.indexOf(':');
+  const hostLike =
+    (dot !== -1 && dot < slash) ||
+    (colon !== -1 && colon < slash) ||
+    (slash === LOCALHOST.length && name.startsWith(LOCALHOST)) ||
+    changesWhenLowercased(name, 0, slash);
+  if (!hostLike) return [DEFAULT_PREFIX + name, DEFAULT_PREFIX.length];
+  const legacy = slash === LEGACY_DEFAULT_DOMAIN.length && name.startsWith(LEGACY_DEFAULT_DOMAIN);
+  const hub = legacy || (slash === DEFAULT_DOMAIN.length && name.startsWith(DEFAULT_DOMAIN));
+  if (!hub) return [name, slash + 1];
+  const official = name.indexOf('/', slash + 1) === -1;
+  if (!legacy && !official) return [name, slash + 1];
+  return [(official ? OFFICIAL_PREFIX : DEFAULT_PREFIX) + name.slice(slash + 1), DEFAULT_PREFIX.length];
+}
+
+/**
+ * ParseNormalizedNamed's checks on `s`, returning the normalised string and where its parts are. Shared by
+ * parseNormalizedNamed and the allocation-light parseImageReference.
+ */
+export function checkNormalized(
+  s: string,
+  options: ParseOptions | undefined,
+): [expanded: string, spans: ReferenceSpans] {
   if (isIdentifier(s)) {
     throw new ImageReferenceError(
       'name_is_identifier',
@@ -75,19 +110,29 @@ export function parseNormalizedNamed(s: string, options?: ParseOptions): Referen
       'name',
     );
   }
-  const [domain, remainder] = splitDockerDomain(s);
+  const [expanded, remainderStart] = expandDockerName(s);
   // Upstream checks case on everything before the first ':' of the remainder, digest text included.
-  const tagSep = remainder.indexOf(':');
-  const remoteEnd = tagSep === -1 ? remainder.length : tagSep;
-  if (changesWhenLowercased(remainder, 0, remoteEnd)) {
+  const tagSep = expanded.indexOf(':', remainderStart);
+  const remoteEnd = tagSep === -1 ? expanded.length : tagSep;
+  if (changesWhenLowercased(expanded, remainderStart, remoteEnd)) {
     throw new ImageReferenceError(
       'name_contains_uppercase',
       s,
-      `invalid reference format: repository name (${quote(remainder.slice(0, remoteEnd))}) must be lowercase`,
+      `invalid reference format: repository name (${quote(expanded.slice(remainderStart, remoteEnd))}) must be lowercase`,
       'path',
     );
   }
-  return parse(`${domain}/${remainder}`, options, s);
+  return [expanded, checkReference(expanded, options, s)];
+}
+
+/**
+ * ParseNormalizedNamed: a familiar name as users write it (`nginx`, `user/app:1`, `ghcr.io/o/app@sha256:…`)
+ * to its fully qualified form (`docker.io/library/nginx`). No default tag is added. Rejects 64-hex strings,
+ * which are image IDs, not names.
+ */
+export function parseNormalizedNamed(s: string, options?: ParseOptions): Reference {
+  const [expanded, spans] = checkNormalized(s, options);
+  return referenceFromSpans(expanded, spans);
 }
 
 /**

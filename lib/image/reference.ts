@@ -6,6 +6,7 @@ import {
   NO_DOMAIN,
   NOT_A_NAME,
   REPOSITORY_NAME_TOTAL_LENGTH_MAX,
+  type ReferenceSpans,
   splitName,
   splitReference,
   TAG_MAX_LENGTH,
@@ -42,11 +43,11 @@ export function referenceString(ref: Reference): string {
   return out;
 }
 
-function tooLong(input: string, path: string): ImageReferenceError {
+function tooLong(input: string, pathLength: number): ImageReferenceError {
   return new ImageReferenceError(
     'name_too_long',
     input,
-    `repository name must not be more than ${REPOSITORY_NAME_TOTAL_LENGTH_MAX} characters: the path of ${quote(input)} has ${path.length}`,
+    `repository name must not be more than ${REPOSITORY_NAME_TOTAL_LENGTH_MAX} characters: the path of ${quote(input)} has ${pathLength}`,
     'path',
   );
 }
@@ -82,11 +83,11 @@ function invalidFormat(s: string, input: string): ImageReferenceError {
 }
 
 /**
- * Parse: the reference grammar without normalisation (no docker.io, no library/, no default tag).
- * Errors in upstream's order: empty, grammar (uppercase when lowercasing would fix it), path length, digest.
+ * Validates `s` against the reference grammar and returns where its parts are, throwing what upstream's
+ * Parse returns, in its order: empty, grammar (uppercase when lowercasing would fix it), path length, digest.
  * `input` is the caller's original text when `s` was derived from it (normalisation), for error messages.
  */
-export function parse(s: string, options?: ParseOptions, input: string = s): Reference {
+export function checkReference(s: string, options: ParseOptions | undefined, input: string): ReferenceSpans {
   if (s.length === 0) {
     throw new ImageReferenceError(
       'name_empty',
@@ -108,13 +109,28 @@ export function parse(s: string, options?: ParseOptions, input: string = s): Ref
     }
     throw invalidFormat(s, input);
   }
+  const pathLength = spans.nameEnd - (spans.domainSlash === NO_DOMAIN ? 0 : spans.domainSlash + 1);
+  if (pathLength > REPOSITORY_NAME_TOTAL_LENGTH_MAX) throw tooLong(input, pathLength);
+  if (spans.digestStart !== -1) validateDigest(s.slice(spans.digestStart), input, options);
+  return spans;
+}
+
+/** The Reference that `spans` (from checkReference) describe in `s`. */
+export function referenceFromSpans(s: string, spans: ReferenceSpans): Reference {
   const { nameEnd, domainSlash, tagStart, digestStart } = spans;
-  const domain = domainSlash === NO_DOMAIN ? '' : s.slice(0, domainSlash);
-  const path = domainSlash === NO_DOMAIN ? s.slice(0, nameEnd) : s.slice(domainSlash + 1, nameEnd);
-  if (path.length > REPOSITORY_NAME_TOTAL_LENGTH_MAX) throw tooLong(input, path);
-  const tag = tagStart === -1 ? null : s.slice(tagStart, digestStart === -1 ? s.length : digestStart - 1);
-  const digest = digestStart === -1 ? null : validateDigest(s.slice(digestStart), input, options);
-  return makeReference(domain, path, tag, digest);
+  const name = nameEnd === s.length ? s : s.slice(0, nameEnd);
+  return {
+    domain: domainSlash === NO_DOMAIN ? '' : s.slice(0, domainSlash),
+    path: domainSlash === NO_DOMAIN ? name : s.slice(domainSlash + 1, nameEnd),
+    name,
+    tag: tagStart === -1 ? null : s.slice(tagStart, digestStart === -1 ? s.length : digestStart - 1),
+    digest: digestStart === -1 ? null : s.slice(digestStart),
+  };
+}
+
+/** Parse: the reference grammar without normalisation (no docker.io, no library/, no default tag). */
+export function parse(s: string, options?: ParseOptions, input: string = s): Reference {
+  return referenceFromSpans(s, checkReference(s, options, input));
 }
 
 /** WithName: a bare repository name (no tag or digest), split into domain and path without normalising. */
@@ -131,7 +147,7 @@ export function withName(name: string): Reference {
   }
   const domain = domainSlash === NO_DOMAIN ? '' : name.slice(0, domainSlash);
   const path = domainSlash === NO_DOMAIN ? name : name.slice(domainSlash + 1);
-  if (path.length > REPOSITORY_NAME_TOTAL_LENGTH_MAX) throw tooLong(name, path);
+  if (path.length > REPOSITORY_NAME_TOTAL_LENGTH_MAX) throw tooLong(name, path.length);
   return makeReference(domain, path, null, null);
 }
 

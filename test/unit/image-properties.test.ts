@@ -2,11 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NO_DOMAIN, splitName, splitReference } from '../../lib/image/grammar.ts';
 import {
+  familiarString,
   ImageReferenceError,
   isValidDomain,
   isValidName,
   isValidTag,
   parse,
+  parseDockerRef,
   parseImageReference,
   parseNamed,
   parseNormalizedNamed,
@@ -189,6 +191,42 @@ describe('image reference properties', () => {
           ref.digest,
         ]);
         expect(ref.tag === null).toBe(ref.digest !== null);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('parseImageReference is ParseDockerRef composed from the upstream-named functions', () => {
+    fc.assert(
+      fc.property(fc.oneof(validReference, tokenString, alphabetString), (input) => {
+        let expected: unknown;
+        try {
+          const ref = parseDockerRef(input);
+          const canonical = referenceString(ref);
+          const familiar = familiarString(ref);
+          const roundTrips = tryParseImageReference(familiar)?.canonical === canonical;
+          expected = {
+            input,
+            registry: ref.domain,
+            repository: ref.path,
+            name: ref.name,
+            tag: ref.tag,
+            digest: ref.digest,
+            canonical,
+            familiar: roundTrips ? familiar : canonical,
+          };
+        } catch (err) {
+          if (!(err instanceof ImageReferenceError)) throw err;
+          expected = err.code;
+        }
+        let actual: unknown;
+        try {
+          actual = { ...parseImageReference(input) };
+        } catch (err) {
+          if (!(err instanceof ImageReferenceError)) throw err;
+          actual = err.code;
+        }
+        expect(actual).toEqual(expected);
       }),
       { numRuns: 3000 },
     );
