@@ -13,8 +13,9 @@ import {
 } from './grammar.ts';
 
 /**
- * A parsed reference, as distribution/reference's Reference types carry it. `domain` is "" when the name
- * has no domain part (only `parse` and `withName` leave it empty; the normalising parsers always set one).
+ * A parsed reference, as distribution/reference's Reference types carry it. `domain` is "" when the grammar
+ * finds no domain part: `parse`/`withName` of a bare path, and, after normalisation, a first component that
+ * looks like a host but is not one (`foo_bar.com/app`).
  * A digest-only reference (from `parseAnyReference`) has empty `domain`, `path` and `name`.
  */
 export interface Reference {
@@ -72,7 +73,7 @@ function lowerForGrammar(s: string): string {
 }
 
 function invalidFormat(s: string, input: string): ImageReferenceError {
-  // Explain the caller's own text first: positions and parts then match what they wrote.
+  // Explain the caller's own text first, so the parts quoted are the ones they wrote.
   const why = (input !== s ? explainReference(input) : null) ?? explainReference(s);
   return new ImageReferenceError(
     'invalid_reference_format',
