@@ -4,7 +4,9 @@ import { NO_DOMAIN } from './grammar.ts';
 import {
   checkNormalized,
   DEFAULT_DOMAIN,
+  DEFAULT_PREFIX,
   DEFAULT_TAG,
+  OFFICIAL_PREFIX,
   OFFICIAL_REPO_PREFIX,
   parseNormalizedNamed,
   tagNameOnly,
@@ -42,9 +44,6 @@ export function parseDockerRef(s: string, options?: ParseOptions): Reference {
   }
   return tagNameOnly(named);
 }
-
-const DEFAULT_PREFIX = `${DEFAULT_DOMAIN}/`;
-const OFFICIAL_PREFIX = `${DEFAULT_DOMAIN}/${OFFICIAL_REPO_PREFIX}`;
 
 /**
  * Upstream's FamiliarString of a docker.io reference, except where that would name a different image: a Hub

@@ -61,7 +61,7 @@ for (let c = 0; c < 128; c++) {
   CLASSES[c] = flags;
 }
 
-export function isDigit(c: number): boolean {
+function isDigit(c: number): boolean {
   return (CLASSES[c]! & DIGIT) !== 0;
 }
 

@@ -41,35 +41,13 @@ function changesWhenLowercased(s: string, start: number, end: number): boolean {
  * the remainder keeps any tag and digest.
  */
 export function splitDockerDomain(name: string): [domain: string, remainder: string] {
-  const slash = name.indexOf('/');
-  if (slash === -1) return [DEFAULT_DOMAIN, OFFICIAL_REPO_PREFIX + name];
-  const maybeDomain = name.slice(0, slash);
-  let domain: string;
-  let remainder: string;
-  if (maybeDomain === LOCALHOST) {
-    domain = maybeDomain;
-    remainder = name.slice(slash + 1);
-  } else if (maybeDomain === LEGACY_DEFAULT_DOMAIN) {
-    domain = DEFAULT_DOMAIN;
-    remainder = name.slice(slash + 1);
-  } else if (
-    maybeDomain.indexOf('.') !== -1 ||
-    maybeDomain.indexOf(':') !== -1 ||
-    changesWhenLowercased(maybeDomain, 0, maybeDomain.length)
-  ) {
-    domain = maybeDomain;
-    remainder = name.slice(slash + 1);
-  } else {
-    domain = DEFAULT_DOMAIN;
-    remainder = name;
-  }
-  if (domain === DEFAULT_DOMAIN && remainder.indexOf('/') === -1)
-    remainder = OFFICIAL_REPO_PREFIX + remainder;
-  return [domain, remainder];
+  const [expanded, remainderStart] = expandDockerName(name);
+  return [expanded.slice(0, remainderStart - 1), expanded.slice(remainderStart)];
 }
 
-const DEFAULT_PREFIX = `${DEFAULT_DOMAIN}/`;
-const OFFICIAL_PREFIX = `${DEFAULT_DOMAIN}/${OFFICIAL_REPO_PREFIX}`;
+/** `docker.io/` and `docker.io/library/`, the prefixes normalisation adds. */
+export const DEFAULT_PREFIX = `${DEFAULT_DOMAIN}/`;
+export const OFFICIAL_PREFIX = `${DEFAULT_DOMAIN}/${OFFICIAL_REPO_PREFIX}`;
 
 /**
  * splitDockerDomain's domain + "/" + remainder, built with at most one concatenation (the input is reused

@@ -455,6 +455,12 @@ describe('lower-level functions', () => {
     expect(splitDockerDomain('nginx:1')).toEqual(['docker.io', 'library/nginx:1']);
     expect(splitDockerDomain('index.docker.io/foo')).toEqual(['docker.io', 'library/foo']);
     expect(splitDockerDomain('quay.io/foo/bar')).toEqual(['quay.io', 'foo/bar']);
+    expect(splitDockerDomain('docker.io/foo:1')).toEqual(['docker.io', 'library/foo:1']);
+    expect(splitDockerDomain('docker.io/foo/bar')).toEqual(['docker.io', 'foo/bar']);
+    expect(splitDockerDomain('localhost/foo')).toEqual(['localhost', 'foo']);
+    expect(splitDockerDomain('Foo/bar')).toEqual(['Foo', 'bar']);
+    expect(splitDockerDomain('foo/bar')).toEqual(['docker.io', 'foo/bar']);
+    expect(splitDockerDomain('localhostx/bar')).toEqual(['docker.io', 'localhostx/bar']);
   });
 
   it('grammar predicates', () => {
