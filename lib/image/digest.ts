@@ -51,14 +51,17 @@ function matchesGoDigestPattern(s: string): boolean {
 }
 
 /**
- * Validates `digest` the way go-digest does and returns it unchanged, or throws an ImageReferenceError
- * (`digest_invalid`, `digest_invalid_length`, `digest_unsupported`). `input` is the whole reference, for the
- * error.
+ * go-digest's error for `digest`, or null when it is valid: `digest_invalid`, `digest_invalid_length` or
+ * `digest_unsupported`, naming what is wrong. `input` is the whole reference, for the error.
  */
-export function validateDigest(digest: string, input: string, options?: ParseOptions): string {
+export function digestError(
+  digest: string,
+  input: string,
+  options?: ParseOptions,
+): ImageReferenceError | null {
   const colon = digest.indexOf(':');
   if (colon <= 0 || colon + 1 === digest.length) {
-    throw new ImageReferenceError(
+    return new ImageReferenceError(
       'digest_invalid',
       input,
       `invalid checksum digest format: ${quote(digest)} is not algorithm:encoded`,
@@ -69,7 +72,7 @@ export function validateDigest(digest: string, input: string, options?: ParseOpt
   const hexLength = hexLengthOf(algorithm, options);
   if (hexLength === undefined) {
     if (!matchesGoDigestPattern(digest)) {
-      throw new ImageReferenceError(
+      return new ImageReferenceError(
         'digest_invalid',
         input,
         `invalid checksum digest format: ${quote(digest)} (algorithm must be lowercase alphanumerics)`,
@@ -77,7 +80,7 @@ export function validateDigest(digest: string, input: string, options?: ParseOpt
       );
     }
     const supported = (options?.digestAlgorithms ?? DEFAULT_DIGEST_ALGORITHMS).join(', ');
-    throw new ImageReferenceError(
+    return new ImageReferenceError(
       'digest_unsupported',
       input,
       `unsupported digest algorithm ${quote(algorithm)} (supported: ${supported})`,
@@ -86,7 +89,7 @@ export function validateDigest(digest: string, input: string, options?: ParseOpt
   }
   const encodedLength = digest.length - colon - 1;
   if (encodedLength !== hexLength) {
-    throw new ImageReferenceError(
+    return new ImageReferenceError(
       'digest_invalid_length',
       input,
       `invalid checksum digest length: ${algorithm} needs ${hexLength} hex characters, got ${encodedLength}`,
@@ -95,7 +98,7 @@ export function validateDigest(digest: string, input: string, options?: ParseOpt
   }
   for (let i = colon + 1; i < digest.length; i++) {
     if (!isLowerHex(digest.charCodeAt(i))) {
-      throw new ImageReferenceError(
+      return new ImageReferenceError(
         'digest_invalid',
         input,
         `invalid checksum digest format: ${algorithm} hex must be lowercase [0-9a-f], found ${quote(digest[i] ?? '')}`,
@@ -103,10 +106,17 @@ export function validateDigest(digest: string, input: string, options?: ParseOpt
       );
     }
   }
+  return null;
+}
+
+/** digest.Parse: returns `digest` when go-digest accepts it, else throws its error. */
+export function validateDigest(digest: string, input: string = digest, options?: ParseOptions): string {
+  const error = digestError(digest, input, options);
+  if (error !== null) throw error;
   return digest;
 }
 
-/** digest.Parse as a predicate (ParseAnyReference uses it to recognise a bare digest). */
+/** digest.Parse as a predicate: the hot-path twin of digestError (ParseAnyReference, inspectReference). */
 export function isValidDigest(digest: string, options?: ParseOptions): boolean {
   const colon = digest.indexOf(':');
   if (colon <= 0) return false;

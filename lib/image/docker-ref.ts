@@ -1,11 +1,12 @@
 import type { ParseOptions } from './digest.ts';
 import { ImageReferenceError } from './errors.ts';
-import { NO_DOMAIN } from './grammar.ts';
+import { NO_DOMAIN, type ReferenceSpans } from './grammar.ts';
 import {
   checkNormalized,
   DEFAULT_DOMAIN,
   DEFAULT_PREFIX,
   DEFAULT_TAG,
+  inspectNormalized,
   OFFICIAL_PREFIX,
   OFFICIAL_REPO_PREFIX,
   parseNormalizedNamed,
@@ -63,20 +64,8 @@ function hubFamiliar(canonical: string, path: string): string {
   return canonical.slice(DEFAULT_PREFIX.length);
 }
 
-/**
- * Parses a pod's image reference as kubelet does (ParseDockerRef); throws ImageReferenceError naming what is
- * wrong. Built straight from the validated spans: this runs once per classified message.
- */
-export function parseImageReference(input: string): ImageReference {
-  if (typeof input !== 'string') {
-    // Callers pass text out of JSON events; a missing field must fail like any other bad reference.
-    throw new ImageReferenceError(
-      'invalid_reference_format',
-      String(input),
-      `invalid reference format: expected a string, got ${input === null ? 'null' : typeof input}`,
-    );
-  }
-  const [expanded, spans] = checkNormalized(input, undefined);
+/** The ImageReference (ParseDockerRef result) that validated `spans` describe in `expanded`. */
+function fromSpans(input: string, expanded: string, spans: ReferenceSpans): ImageReference {
   const { nameEnd, domainSlash, tagStart, digestStart } = spans;
   const name = nameEnd === expanded.length ? expanded : expanded.slice(0, nameEnd);
   let tag: string | null;
@@ -105,12 +94,29 @@ export function parseImageReference(input: string): ImageReference {
   };
 }
 
-/** parseImageReference that returns null instead of throwing, whatever it is given. */
+/**
+ * Parses a pod's image reference as kubelet does (ParseDockerRef); throws ImageReferenceError naming what is
+ * wrong. Built straight from the validated spans: this runs once per classified message.
+ */
+export function parseImageReference(input: string): ImageReference {
+  if (typeof input !== 'string') {
+    // Callers pass text out of JSON events; a missing field must fail like any other bad reference.
+    throw new ImageReferenceError(
+      'invalid_reference_format',
+      String(input),
+      `invalid reference format: expected a string, got ${input === null ? 'null' : typeof input}`,
+    );
+  }
+  const [expanded, spans] = checkNormalized(input, undefined);
+  return fromSpans(input, expanded, spans);
+}
+
+/**
+ * parseImageReference that returns null instead of throwing, whatever it is given. A rejected reference costs
+ * no error object: a storm of one bad image name parses it thousands of times.
+ */
 export function tryParseImageReference(input: string): ImageReference | null {
   if (typeof input !== 'string') return null;
-  try {
-    return parseImageReference(input);
-  } catch {
-    return null;
-  }
+  const result = inspectNormalized(input, undefined);
+  return result === null ? null : fromSpans(input, result[0], result[1]);
 }

@@ -3,9 +3,10 @@ import { ImageReferenceError, quote } from './errors.ts';
 import type { ReferenceSpans } from './grammar.ts';
 import { isIdentifier } from './grammar.ts';
 import {
-  checkReference,
+  inspectReference,
   makeReference,
   type Reference,
+  referenceError,
   referenceFromSpans,
   referenceString,
 } from './reference.ts';
@@ -72,16 +73,31 @@ export function expandDockerName(name: string): [expanded: string, remainderStar
   return [(official ? OFFICIAL_PREFIX : DEFAULT_PREFIX) + name.slice(slash + 1), DEFAULT_PREFIX.length];
 }
 
+/** Upstream checks case on everything before the first ':' of the remainder, digest text included. */
+function remoteEnd(expanded: string, remainderStart: number): number {
+  const tagSep = expanded.indexOf(':', remainderStart);
+  return tagSep === -1 ? expanded.length : tagSep;
+}
+
 /**
- * ParseNormalizedNamed's checks on `s`, returning the normalised string and where its parts are. Shared by
- * parseNormalizedNamed and the allocation-light parseImageReference.
+ * ParseNormalizedNamed's checks on `s`: the normalised string and where its parts are, or null when `s` is
+ * not a valid reference. Shared by parseNormalizedNamed and the allocation-light parseImageReference.
  */
-export function checkNormalized(
+export function inspectNormalized(
   s: string,
   options: ParseOptions | undefined,
-): [expanded: string, spans: ReferenceSpans] {
+): [expanded: string, spans: ReferenceSpans] | null {
+  if (isIdentifier(s)) return null;
+  const [expanded, remainderStart] = expandDockerName(s);
+  if (changesWhenLowercased(expanded, remainderStart, remoteEnd(expanded, remainderStart))) return null;
+  const spans = inspectReference(expanded, options);
+  return spans === null ? null : [expanded, spans];
+}
+
+/** The error ParseNormalizedNamed returns for an `s` that inspectNormalized rejected. */
+export function normalizedError(s: string, options: ParseOptions | undefined): ImageReferenceError {
   if (isIdentifier(s)) {
-    throw new ImageReferenceError(
+    return new ImageReferenceError(
       'name_is_identifier',
       s,
       `invalid repository name (${s}), cannot specify 64-byte hexadecimal strings (that is an image ID)`,
@@ -89,18 +105,26 @@ export function checkNormalized(
     );
   }
   const [expanded, remainderStart] = expandDockerName(s);
-  // Upstream checks case on everything before the first ':' of the remainder, digest text included.
-  const tagSep = expanded.indexOf(':', remainderStart);
-  const remoteEnd = tagSep === -1 ? expanded.length : tagSep;
-  if (changesWhenLowercased(expanded, remainderStart, remoteEnd)) {
-    throw new ImageReferenceError(
+  const end = remoteEnd(expanded, remainderStart);
+  if (changesWhenLowercased(expanded, remainderStart, end)) {
+    return new ImageReferenceError(
       'name_contains_uppercase',
       s,
-      `invalid reference format: repository name (${quote(expanded.slice(remainderStart, remoteEnd))}) must be lowercase`,
+      `invalid reference format: repository name (${quote(expanded.slice(remainderStart, end))}) must be lowercase`,
       'path',
     );
   }
-  return [expanded, checkReference(expanded, options, s)];
+  return referenceError(expanded, options, s);
+}
+
+/** inspectNormalized, throwing upstream's error when `s` is not a reference. */
+export function checkNormalized(
+  s: string,
+  options: ParseOptions | undefined,
+): [expanded: string, spans: ReferenceSpans] {
+  const result = inspectNormalized(s, options);
+  if (result === null) throw normalizedError(s, options);
+  return result;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type ParseOptions, validateDigest } from './digest.ts';
+import { digestError, isValidDigest, type ParseOptions } from './digest.ts';
 import { ImageReferenceError, quote } from './errors.ts';
 import { explainName, explainReference } from './explain.ts';
 import {
@@ -84,13 +84,30 @@ function invalidFormat(s: string, input: string): ImageReferenceError {
 }
 
 /**
- * Validates `s` against the reference grammar and returns where its parts are, throwing what upstream's
- * Parse returns, in its order: empty, grammar (uppercase when lowercasing would fix it), path length, digest.
- * `input` is the caller's original text when `s` was derived from it (normalisation), for error messages.
+ * Where the parts of `s` are when it is a valid reference (grammar, path length, digest), else null. The
+ * non-throwing core shared by every parser; errors are worked out separately, only when needed.
  */
-export function checkReference(s: string, options: ParseOptions | undefined, input: string): ReferenceSpans {
+export function inspectReference(s: string, options: ParseOptions | undefined): ReferenceSpans | null {
+  const spans = splitReference(s);
+  if (spans === null) return null;
+  const pathLength = spans.nameEnd - (spans.domainSlash === NO_DOMAIN ? 0 : spans.domainSlash + 1);
+  if (pathLength > REPOSITORY_NAME_TOTAL_LENGTH_MAX) return null;
+  if (spans.digestStart !== -1 && !isValidDigest(s.slice(spans.digestStart), options)) return null;
+  return spans;
+}
+
+/**
+ * The error upstream's Parse returns for an invalid `s`, in its order: empty, grammar (uppercase when
+ * lowercasing would fix it), path length, digest. `input` is the caller's original text when `s` was derived
+ * from it (normalisation), for the message.
+ */
+export function referenceError(
+  s: string,
+  options: ParseOptions | undefined,
+  input: string,
+): ImageReferenceError {
   if (s.length === 0) {
-    throw new ImageReferenceError(
+    return new ImageReferenceError(
       'name_empty',
       input,
       'repository name must have at least one component',
@@ -101,18 +118,28 @@ export function checkReference(s: string, options: ParseOptions | undefined, inp
   if (spans === null) {
     const lower = lowerForGrammar(s);
     if (lower !== s && splitReference(lower) !== null) {
-      throw new ImageReferenceError(
+      return new ImageReferenceError(
         'name_contains_uppercase',
         input,
         `repository name must be lowercase: ${quote(input)}`,
         'path',
       );
     }
-    throw invalidFormat(s, input);
+    return invalidFormat(s, input);
   }
   const pathLength = spans.nameEnd - (spans.domainSlash === NO_DOMAIN ? 0 : spans.domainSlash + 1);
-  if (pathLength > REPOSITORY_NAME_TOTAL_LENGTH_MAX) throw tooLong(input, pathLength);
-  if (spans.digestStart !== -1) validateDigest(s.slice(spans.digestStart), input, options);
+  if (pathLength > REPOSITORY_NAME_TOTAL_LENGTH_MAX) return tooLong(input, pathLength);
+  if (spans.digestStart !== -1) {
+    const problem = digestError(s.slice(spans.digestStart), input, options);
+    if (problem !== null) return problem;
+  }
+  throw new Error(`referenceError called on a valid reference: ${quote(s)}`);
+}
+
+/** inspectReference, throwing upstream's error when `s` is not a reference. */
+export function checkReference(s: string, options: ParseOptions | undefined, input: string): ReferenceSpans {
+  const spans = inspectReference(s, options);
+  if (spans === null) throw referenceError(s, options, input);
   return spans;
 }
 

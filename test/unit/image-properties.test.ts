@@ -4,6 +4,7 @@ import { NO_DOMAIN, splitName, splitReference } from '../../lib/image/grammar.ts
 import {
   familiarString,
   ImageReferenceError,
+  isValidDigest,
   isValidDomain,
   isValidName,
   isValidTag,
@@ -14,6 +15,7 @@ import {
   parseNormalizedNamed,
   referenceString,
   tryParseImageReference,
+  validateDigest,
 } from '../../lib/image/index.ts';
 
 /**
@@ -153,13 +155,43 @@ describe('image reference properties', () => {
     fc.assert(fc.property(anyString, onlyTypedErrors), { numRuns: 3000 });
   });
 
-  it('tryParseImageReference never throws', () => {
+  it('tryParseImageReference never throws, and is null exactly when parseImageReference throws', () => {
     fc.assert(
-      fc.property(anyString, (input) => {
+      fc.property(fc.oneof(anyString, validReference), (input) => {
         const ref = tryParseImageReference(input);
-        expect(ref === null || typeof ref.canonical === 'string').toBe(true);
+        let thrown: unknown = null;
+        let parsed: unknown = null;
+        try {
+          parsed = parseImageReference(input);
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown === null || thrown instanceof ImageReferenceError).toBe(true);
+        expect(ref === null).toBe(thrown !== null);
+        if (ref !== null) expect(ref).toEqual(parsed);
       }),
-      { numRuns: 1000 },
+      { numRuns: 2000 },
+    );
+  });
+
+  it('isValidDigest accepts exactly what validateDigest accepts', () => {
+    const digestLike = fc.oneof(
+      alphabetString,
+      tokenString,
+      fc.constantFrom(`sha256:${HEX64}`, `sha384:${HEX64}${HEX64.slice(0, 32)}`, `sha512:${HEX64}${HEX64}`),
+    );
+    fc.assert(
+      fc.property(digestLike, (digest) => {
+        let accepted = true;
+        try {
+          validateDigest(digest);
+        } catch (err) {
+          if (!(err instanceof ImageReferenceError)) throw err;
+          accepted = false;
+        }
+        expect(isValidDigest(digest)).toBe(accepted);
+      }),
+      { numRuns: 2000 },
     );
   });
 
