@@ -13,10 +13,12 @@ import { effectiveCategory, effectiveCause, SEVERITIES, type Severity, severityO
 const CATEGORIES = [...new Set(Object.values(CAUSE_CATEGORY))] as [Category, ...Category[]];
 const KINDS = ['workload', 'registry'] as const satisfies readonly IncidentKind[];
 
+/** One value or a list; a single value is wrapped first so errors point at the list element that is wrong. */
 const oneOrMany = <T extends z.ZodType>(item: T) =>
-  z
-    .union([item, z.array(item).min(1)])
-    .transform((value) => (Array.isArray(value) ? value : [value]) as z.output<T>[]);
+  z.preprocess(
+    (value) => (value === undefined || Array.isArray(value) ? value : [value]),
+    z.array(item).min(1),
+  );
 
 const glob = z
   .string()

@@ -91,9 +91,11 @@ export function buildSlackMessage(
     const affected = affectedText(incident);
     if (affected) blocks.push(section(affected));
   }
-  blocks.push(
-    ...remediationBlocks(remediationFor(incident, diagnosis), SLACK_LIMITS.blocksPerMessage - FIXED_BLOCKS),
-  );
+  // A resolved alert is a record: what it was and how it ended, without the to-do list.
+  if (incident.state !== 'resolved') {
+    const steps = remediationFor(incident, diagnosis);
+    blocks.push(...remediationBlocks(steps, SLACK_LIMITS.blocksPerMessage - FIXED_BLOCKS));
+  }
   blocks.push(contextBlock(incident, diagnosis));
   const actions = actionsBlock(incident, options.snoozeSeconds ?? DEFAULT_SNOOZE_SECONDS);
   if (actions === 'key_too_long') {

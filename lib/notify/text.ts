@@ -70,7 +70,7 @@ export function toPrintableAscii(text: string): string {
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/[\s]+/g, ' ')
-    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/[^\x20-\x7e]/gu, '?')
     .trim();
 }
 

@@ -227,6 +227,7 @@ describe('buildSlackMessage', () => {
     expect(actions(message)).toBeUndefined();
     expect(headerOf(message)).toBe('✅ Resolved: shop/checkout-api: Image tag not found');
     expect(allText(message)).toContain('by <@U024BE7LH> after 2 h 30 min');
+    expect(allText(message)).not.toContain('What to do');
   });
 
   it('uses the registry verdict when it refines kubelet text, and says what kubelet said', () => {
