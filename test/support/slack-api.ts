@@ -57,6 +57,8 @@ export interface SlackApiStandIn {
   responses: ResponsePost[];
   /** Script the next `times` calls of `method` (`chat.postMessage`, `response_url`, …) to fail. */
   fail(method: string, fault: SlackFault, times?: number): void;
+  /** Forget scripted faults not played yet. */
+  clearFaults(): void;
   /** A response_url; `replace_original` posts to it update the given message. */
   responseUrl(target?: { channel: string; ts: string }): string;
   /** Top-level messages and replies of one channel, oldest first. */
@@ -388,6 +390,9 @@ export async function startSlackApi(options: SlackApiOptions = {}): Promise<Slac
       const queue = faults.get(method) ?? [];
       for (let i = 0; i < times; i += 1) queue.push(fault);
       faults.set(method, queue);
+    },
+    clearFaults() {
+      faults.clear();
     },
     responseUrl(target) {
       const id = randomUUID();
