@@ -19,7 +19,7 @@ export class DeliveryError extends PullwatchError {
   readonly retryable: boolean;
   readonly ambiguous: boolean;
   readonly retryAfterSeconds: number | null;
-  /** The service's own error name (`channel_not_found`, `invalid_blocks`, `NotFound`), never a secret. */
+  /** The service's own error name (`channel_not_found`, `invalid_blocks`, `NotFoundException`), never a secret. */
   readonly detail: string | null;
   readonly status: number | null;
   /** The API method or operation (`chat.postMessage`, `Publish`, `response_url`). */
