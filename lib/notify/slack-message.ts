@@ -16,6 +16,8 @@ import { effectiveCause } from './severity.ts';
 import {
   ACKNOWLEDGE_ACTION_ID,
   DEFAULT_SNOOZE_SECONDS,
+  MAX_SNOOZE_SECONDS,
+  MIN_SNOOZE_SECONDS,
   RESOLVE_ACTION_ID,
   snoozeActionId,
 } from './slack-action-ids.ts';
@@ -335,7 +337,12 @@ function actionsBlock(
   const elements: ButtonElement[] = [];
   if (incident.state !== 'acknowledged')
     elements.push(button('Acknowledge', ACKNOWLEDGE_ACTION_ID, key, 'primary'));
-  for (const seconds of snoozeSeconds.slice(0, SLACK_LIMITS.actionsElements - 2)) {
+  // Configured lengths: a duplicate would repeat an action_id (Slack rejects the message), and one the
+  // click parser refuses would be a dead button.
+  const choices = [...new Set(snoozeSeconds)].filter(
+    (seconds) => Number.isInteger(seconds) && seconds >= MIN_SNOOZE_SECONDS && seconds <= MAX_SNOOZE_SECONDS,
+  );
+  for (const seconds of choices.slice(0, SLACK_LIMITS.actionsElements - 2)) {
     elements.push(button(`Snooze ${formatSnooze(seconds)}`, snoozeActionId(seconds), key));
   }
   elements.push(button('Resolve', RESOLVE_ACTION_ID, key));

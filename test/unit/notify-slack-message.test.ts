@@ -178,6 +178,20 @@ describe('buildSlackMessage', () => {
     expect(new Set(block?.elements.map((b) => b.value))).toEqual(new Set(['wl_5f0c9e1a7b2d4c33']));
   });
 
+  it('makes one button per valid configured snooze length', () => {
+    const message = buildSlackMessage(workloadIncident(), null, {
+      now: NOW,
+      snoozeSeconds: [1_800, 1_800, 30, 8 * 86_400, 2.5, 7_200],
+    });
+    expect(actions(message)?.elements.map((b) => b.text.text)).toEqual([
+      'Acknowledge',
+      'Snooze 30 min',
+      'Snooze 2 h',
+      'Resolve',
+    ]);
+    expectValid(message);
+  });
+
   it('drops Acknowledge once acknowledged and names who did it', () => {
     const message = buildSlackMessage(
       workloadIncident({
