@@ -6,6 +6,7 @@ import { type BenchRow, renderTable } from './table.ts';
  */
 const modules: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> = {
   image: () => import('./image.bench.ts'),
+  notify: () => import('./notify.bench.ts'),
 };
 
 const filters = process.argv.slice(2);
