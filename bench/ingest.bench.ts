@@ -7,7 +7,7 @@ import {
 } from '../lib/adapters/dynamodb-store.ts';
 import type { EnvelopeInput } from '../lib/events/envelope.ts';
 import { type IngestRecord, ingestBatch } from '../lib/incidents/ingest.ts';
-import type { Incident } from '../lib/incidents/types.ts';
+import type { IncidentRecord } from '../lib/incidents/types.ts';
 import { messageBytes } from '../lib/queue/batches.ts';
 import { MemoryQueue } from '../lib/queue/memory.ts';
 import { createLogger } from '../lib/runtime/logger.ts';
@@ -47,21 +47,21 @@ class CountingStore extends DynamoIncidentStore {
     super(options);
   }
 
-  protected override async load(key: string): Promise<Incident | null> {
+  protected override async load(key: string): Promise<IncidentRecord | null> {
     const incident = await super.load(key);
     this.reads += 1;
     this.readUnits += Math.max(1, Math.ceil(itemBytes(incident) / 4096));
     return incident;
   }
 
-  protected override async save(next: Incident, previous: Incident | null): Promise<boolean> {
+  protected override async save(next: IncidentRecord, previous: IncidentRecord | null): Promise<boolean> {
     this.writes += 1;
     this.writeUnits += Math.max(1, Math.ceil(Math.max(itemBytes(next), itemBytes(previous)) / 1024));
     return super.save(next, previous);
   }
 }
 
-function itemBytes(incident: Incident | null): number {
+function itemBytes(incident: IncidentRecord | null): number {
   return incident ? itemSize(incident) : 0;
 }
 

@@ -21,7 +21,7 @@ import {
   VersionedIncidentStore,
   type VersionedStoreOptions,
 } from '../incidents/store.ts';
-import type { Incident } from '../incidents/types.ts';
+import type { IncidentRecord } from '../incidents/types.ts';
 
 /**
  * The IncidentStore on DynamoDB: one table, one item per incident, keyed by `pk` (the incident key).
@@ -114,7 +114,7 @@ export class DynamoIncidentStore extends VersionedIncidentStore {
     });
   }
 
-  protected async load(key: string): Promise<Incident | null> {
+  protected async load(key: string): Promise<IncidentRecord | null> {
     try {
       const out = await this.#doc.send(
         new GetCommand({ TableName: this.#table, Key: { pk: key }, ConsistentRead: true }),
@@ -125,7 +125,7 @@ export class DynamoIncidentStore extends VersionedIncidentStore {
     }
   }
 
-  protected async save(next: Incident, previous: Incident | null): Promise<boolean> {
+  protected async save(next: IncidentRecord, previous: IncidentRecord | null): Promise<boolean> {
     try {
       if (previous === null) {
         await this.#doc.send(
@@ -172,8 +172,8 @@ export class DynamoIncidentStore extends VersionedIncidentStore {
     }
   }
 
-  async #getMany(keys: readonly string[]): Promise<Map<string, Incident>> {
-    const found = new Map<string, Incident>();
+  async #getMany(keys: readonly string[]): Promise<Map<string, IncidentRecord>> {
+    const found = new Map<string, IncidentRecord>();
     for (let i = 0; i < keys.length; i += 100) {
       let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
         [this.#table]: { Keys: keys.slice(i, i + 100).map((pk) => ({ pk })), ConsistentRead: true },
@@ -206,7 +206,7 @@ export class DynamoIncidentStore extends VersionedIncidentStore {
  * one byte per two digits plus one; 3 bytes per list or map plus 1 per element; 1 byte for null and
  * booleans). Writes cost one unit per started KiB of the larger of the old and new item.
  */
-export function itemSize(incident: Incident): number {
+export function itemSize(incident: IncidentRecord): number {
   let bytes = 0;
   for (const [name, value] of Object.entries(toItem(incident)))
     bytes += Buffer.byteLength(name) + valueSize(value);
@@ -227,14 +227,14 @@ function valueSize(value: unknown): number {
   return Buffer.byteLength(String(value));
 }
 
-function toItem(incident: Incident): Item {
+function toItem(incident: IncidentRecord): Item {
   const { key, ...rest } = incident;
   return { pk: key, ...rest, ...(needsSweep(incident) ? { active: ACTIVE_VALUE } : {}) };
 }
 
-function fromItem(item: Item): Incident {
+function fromItem(item: Item): IncidentRecord {
   const { pk, active: _active, ...rest } = item;
-  return { key: String(pk), ...rest } as unknown as Incident;
+  return { key: String(pk), ...rest } as unknown as IncidentRecord;
 }
 
 /** Attributes the update never SETs: the key, and the counters it ADDs. */
@@ -244,7 +244,7 @@ const NOT_SET = new Set(['key', 'count', 'version']);
  * An UpdateItem that changes only what differs from `previous`, guarded by `previous.version`. `count` and
  * `version` are ADDed (the guard makes ADD exact; it also keeps the counters' meaning in the expression).
  */
-function updateFor(next: Incident, previous: Incident) {
+function updateFor(next: IncidentRecord, previous: IncidentRecord) {
   const names: Record<string, string> = { '#version': 'version' };
   const values: Record<string, unknown> = { ':expected': previous.version, ':one': 1 };
   const sets: string[] = [];

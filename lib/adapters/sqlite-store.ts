@@ -7,7 +7,7 @@ import {
   VersionedIncidentStore,
   type VersionedStoreOptions,
 } from '../incidents/store.ts';
-import type { Incident } from '../incidents/types.ts';
+import type { IncidentRecord } from '../incidents/types.ts';
 
 /**
  * The embedded IncidentStore of `pullwatch run` and `pullwatch replay`: one SQLite file, one row per incident
@@ -67,11 +67,11 @@ export class SqliteIncidentStore extends VersionedIncidentStore {
     }
   }
 
-  protected async load(key: string): Promise<Incident | null> {
+  protected async load(key: string): Promise<IncidentRecord | null> {
     const row = this.#run(() => this.#select.get(key), `reading ${key}`) as { doc: string } | undefined;
     if (!row) return null;
     try {
-      return JSON.parse(row.doc) as Incident;
+      return JSON.parse(row.doc) as IncidentRecord;
     } catch (cause) {
       throw new IncidentStoreError('store_corrupt', `incident ${key}: stored record is not valid JSON`, {
         cause,
@@ -79,7 +79,7 @@ export class SqliteIncidentStore extends VersionedIncidentStore {
     }
   }
 
-  protected async save(next: Incident, previous: Incident | null): Promise<boolean> {
+  protected async save(next: IncidentRecord, previous: IncidentRecord | null): Promise<boolean> {
     const doc = JSON.stringify(next);
     const sweep = needsSweep(next) ? 1 : 0;
     const result = this.#run(
@@ -100,7 +100,7 @@ export class SqliteIncidentStore extends VersionedIncidentStore {
     ) as Array<{
       doc: string;
     }>;
-    const incidents = rows.slice(0, limit).map((row) => JSON.parse(row.doc) as Incident);
+    const incidents = rows.slice(0, limit).map((row) => JSON.parse(row.doc) as IncidentRecord);
     const last = incidents.at(-1);
     return { incidents, cursor: rows.length > limit && last ? last.key : null };
   }

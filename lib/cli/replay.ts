@@ -16,7 +16,7 @@ import { normalizeEvent } from '../events/normalize.ts';
 import { readEnvelope } from '../incidents/from-envelope.ts';
 import { aggregate, timeOf } from '../incidents/observation.ts';
 import type { IncidentStore } from '../incidents/store.ts';
-import type { Incident } from '../incidents/types.ts';
+import type { IncidentRecord } from '../incidents/types.ts';
 import { formatWorkload } from '../incidents/workload.ts';
 import type { CliIo, Command } from './commands.ts';
 
@@ -198,7 +198,11 @@ function firstTime(event: Record<string, unknown>): string | null {
   return null;
 }
 
-function toLine(decision: { action: string; reason: string }, incident: Incident, clock: number): ReplayLine {
+function toLine(
+  decision: { action: string; reason: string },
+  incident: IncidentRecord,
+  clock: number,
+): ReplayLine {
   return {
     at: new Date(Number.isFinite(clock) ? clock : 0).toISOString(),
     action: decision.action,

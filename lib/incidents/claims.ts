@@ -1,5 +1,5 @@
 import { iso } from './state.ts';
-import type { Incident, NotifyClaim } from './types.ts';
+import type { IncidentRecord, NotifyClaim } from './types.ts';
 
 /**
  * Delivery bookkeeping for notify, pure. A sender claims an incident before posting (a lease, so a sender
@@ -10,11 +10,11 @@ import type { Incident, NotifyClaim } from './types.ts';
  * should look for that message before posting again.
  */
 export type ClaimDecision =
-  | { claimed: true; next: Incident; takeover: NotifyClaim | null }
+  | { claimed: true; next: IncidentRecord; takeover: NotifyClaim | null }
   | { claimed: false; reason: 'already_notified' | 'claimed'; holder: NotifyClaim | null };
 
 export function claim(
-  incident: Incident,
+  incident: IncidentRecord,
   seq: number,
   token: string,
   now: number,
@@ -30,8 +30,8 @@ export function claim(
 }
 
 export type RecordDecision =
-  | { recorded: true; reason: 'recorded' | 'claim_lost'; next: Incident }
-  | { recorded: false; reason: 'already_recorded'; next: Incident | null };
+  | { recorded: true; reason: 'recorded' | 'claim_lost'; next: IncidentRecord }
+  | { recorded: false; reason: 'already_recorded'; next: IncidentRecord | null };
 
 /**
  * Marks `seq` delivered and keeps where the alert lives. The first message reference sticks: if two senders
@@ -39,7 +39,7 @@ export type RecordDecision =
  * over still records, because its post exists.
  */
 export function record(
-  incident: Incident,
+  incident: IncidentRecord,
   seq: number,
   token: string,
   slack: { channel: string; ts: string } | null,
@@ -69,13 +69,13 @@ export function record(
 }
 
 /** Gives a claim back (the post failed and will be retried): the next sender need not wait for the lease. */
-export function release(incident: Incident, token: string): Incident | null {
+export function release(incident: IncidentRecord, token: string): IncidentRecord | null {
   if (incident.notifyClaim?.token !== token) return null;
   return { ...incident, notifyClaim: null };
 }
 
 /** The outbox entry for `seq` is on the notices queue now. */
-export function noticeSent(incident: Incident, seq: number): Incident | null {
+export function noticeSent(incident: IncidentRecord, seq: number): IncidentRecord | null {
   const pending = incident.pendingNotice;
   if (pending === null || pending.seq > seq) return null;
   return { ...incident, pendingNotice: null };

@@ -15,7 +15,7 @@ import {
 } from './observation.ts';
 import type { Policy } from './policy.ts';
 import { announce, expiryOf, iso, isRolledUp, reopenedState, wokenState } from './state.ts';
-import type { Incident } from './types.ts';
+import type { IncidentRecord } from './types.ts';
 
 /**
  * The notification policy as one pure decision (DESIGN.md §4): given what the store holds and what a batch
@@ -32,14 +32,14 @@ export interface Decision {
 export interface Evaluation {
   decision: Decision;
   /** What to store: null when nothing changed (a pure duplicate costs no write). */
-  next: Incident | null;
+  next: IncidentRecord | null;
 }
 
 /** Affected-workload ids kept for `affectedTotal`; beyond this an evicted workload seen again counts twice. */
 const MAX_AFFECTED_IDS = 500;
 
 export function decide(
-  previous: Incident | null,
+  previous: IncidentRecord | null,
   observation: Observation,
   now: number,
   policy: Policy,
@@ -48,7 +48,7 @@ export function decide(
 }
 
 export function evaluate(
-  previous: Incident | null,
+  previous: IncidentRecord | null,
   observation: Observation,
   now: number,
   policy: Policy,
@@ -140,8 +140,8 @@ export function evaluate(
 
 /** A failure on a resolved incident: late news, a lingering back-off, or the problem is back. */
 function recurrence(
-  previous: Incident,
-  merged: Incident,
+  previous: IncidentRecord,
+  merged: IncidentRecord,
   failure: FailureObservation,
   now: number,
   policy: Policy,
@@ -168,8 +168,8 @@ function none(reason: string): Decision {
 }
 
 function emit(
-  previous: Incident,
-  next: Incident,
+  previous: IncidentRecord,
+  next: IncidentRecord,
   action: Exclude<Action, 'none'>,
   reason: string,
   now: number,
@@ -178,7 +178,12 @@ function emit(
   return finish(previous, announce(next, action, reason, now), { action, reason }, policy);
 }
 
-function finish(previous: Incident | null, next: Incident, decision: Decision, policy: Policy): Evaluation {
+function finish(
+  previous: IncidentRecord | null,
+  next: IncidentRecord,
+  decision: Decision,
+  policy: Policy,
+): Evaluation {
   const stamped = { ...next, expiresAt: expiryOf(next, policy) };
   if (previous !== null && decision.action === 'none' && sameRecord(previous, stamped)) {
     return { decision, next: null };
@@ -186,19 +191,19 @@ function finish(previous: Incident | null, next: Incident, decision: Decision, p
   return { decision, next: { ...stamped, version: (previous?.version ?? 0) + 1 } };
 }
 
-function sameRecord(a: Incident, b: Incident): boolean {
+function sameRecord(a: IncidentRecord, b: IncidentRecord): boolean {
   return JSON.stringify({ ...a, version: 0 }) === JSON.stringify({ ...b, version: 0 });
 }
 
-function lastToldAt(incident: Incident): number {
+function lastToldAt(incident: IncidentRecord): number {
   return Math.max(timeOf(incident.lastDecisionAt), timeOf(incident.notifiedAt));
 }
 
-function causeWaitOver(incident: Incident, now: number, policy: Policy): boolean {
+function causeWaitOver(incident: IncidentRecord, now: number, policy: Policy): boolean {
   return now - timeOf(incident.firstSeen) >= policy.causeWaitMs;
 }
 
-function createIncident(observation: Observation, failure: FailureObservation): Incident {
+function createIncident(observation: Observation, failure: FailureObservation): IncidentRecord {
   const ledger = parseLedger('');
   let count = 0;
   for (const [id, n] of failure.events) count += recordCount(ledger, id, n);
@@ -261,9 +266,9 @@ function createIncident(observation: Observation, failure: FailureObservation): 
  * whether users would see a difference (more events, another cause, new pods, nodes or workloads).
  */
 function mergeFailure(
-  previous: Incident,
+  previous: IncidentRecord,
   failure: FailureObservation,
-): { incident: Incident; material: boolean } {
+): { incident: IncidentRecord; material: boolean } {
   const ledger = parseLedger(previous.seen);
   let added = 0;
   for (const [id, n] of failure.events) added += recordCount(ledger, id, n);
@@ -272,7 +277,7 @@ function mergeFailure(
   let newWorkloads = 0;
   for (const a of failure.affected) newWorkloads += recordCount(affectedIds, shortId(affectedId(a)), 1);
 
-  let next: Incident = {
+  let next: IncidentRecord = {
     ...previous,
     count: previous.count + added,
     firstSeen: earlierOf(previous.firstSeen, failure.firstSeen),

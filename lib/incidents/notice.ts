@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CAUSES } from '../classify/causes.ts';
 import { PullwatchError } from '../errors.ts';
-import type { Incident, NoticeAction } from './types.ts';
+import type { IncidentRecord, NoticeAction } from './types.ts';
 
 /**
  * The ingest → notify message (and sweep → notify). Deliberately small: notify reads the incident by key
@@ -24,7 +24,7 @@ export const NOTICE_ACTIONS = [
 
 export const noticeSchema = z.object({
   v: z.literal(NOTICE_VERSION),
-  /** Incident key. */
+  /** IncidentRecord key. */
   key: z.string().min(1).max(128),
   /** The state change this notice is about; notify claims and records per seq, so a repeat changes nothing. */
   seq: z.number().int().positive(),
@@ -45,7 +45,7 @@ export type Notice = z.infer<typeof noticeSchema>;
 export class NoticeError extends PullwatchError {}
 
 /** The notice for the incident's pending (or latest) state change. */
-export function noticeFor(incident: Incident): Notice {
+export function noticeFor(incident: IncidentRecord): Notice {
   const pending = incident.pendingNotice;
   const action = pending?.action ?? incident.lastAction;
   if (action === null) {

@@ -1,7 +1,7 @@
 import { timeOf } from './observation.ts';
 import type { Policy } from './policy.ts';
 import { isActive, isRolledUp, type Transition } from './state.ts';
-import type { Incident } from './types.ts';
+import type { IncidentRecord } from './types.ts';
 
 /**
  * What sweep should do with one listed incident, pure (sweep runs on a schedule and applies the result with
@@ -17,7 +17,7 @@ export type Review =
   | { action: 'resend'; reason: 'pending_notice' }
   | { action: 'none'; reason: string };
 
-export function reviewIncident(incident: Incident, now: number, policy: Policy): Review {
+export function reviewIncident(incident: IncidentRecord, now: number, policy: Policy): Review {
   const pending = incident.pendingNotice;
   if (pending !== null && now - timeOf(pending.at) >= policy.noticeGraceMs) {
     return { action: 'resend', reason: 'pending_notice' };

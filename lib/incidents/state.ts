@@ -1,5 +1,5 @@
 import type { Policy } from './policy.ts';
-import type { Incident, IncidentState, NoticeAction } from './types.ts';
+import type { IncidentRecord, IncidentState, NoticeAction } from './types.ts';
 
 /**
  * The incident state machine: open → acknowledged | snoozed(until) → resolved, and resolved → open on
@@ -21,18 +21,18 @@ export type Transition =
   | { type: 'update'; reason: string };
 
 export type TransitionOutcome =
-  | { outcome: 'applied'; action: NoticeAction; reason: string; notice: boolean; next: Incident }
+  | { outcome: 'applied'; action: NoticeAction; reason: string; notice: boolean; next: IncidentRecord }
   | { outcome: 'unchanged'; reason: string }
   | { outcome: 'rejected'; reason: string };
 
 export const ACTIVE_STATES: ReadonlySet<IncidentState> = new Set(['open', 'acknowledged', 'snoozed']);
 
-export function isActive(incident: Pick<Incident, 'state'>): boolean {
+export function isActive(incident: Pick<IncidentRecord, 'state'>): boolean {
   return incident.state !== 'resolved';
 }
 
 /** A workload incident recorded under a registry incident: it changes state, but never notifies itself. */
-export function isRolledUp(incident: Pick<Incident, 'kind' | 'parentKey'>): boolean {
+export function isRolledUp(incident: Pick<IncidentRecord, 'kind' | 'parentKey'>): boolean {
   return incident.kind === 'workload' && incident.parentKey !== null;
 }
 
@@ -44,7 +44,7 @@ function ms(value: string | null): number {
   return value === null ? Number.NaN : Date.parse(value);
 }
 
-export function applyTransition(incident: Incident, t: Transition, now: number): TransitionOutcome {
+export function applyTransition(incident: IncidentRecord, t: Transition, now: number): TransitionOutcome {
   const at = iso(now);
   const state = incident.state;
   switch (t.type) {
@@ -103,12 +103,12 @@ export function applyTransition(incident: Incident, t: Transition, now: number):
 }
 
 /** After a snooze: back to acknowledged when someone had taken it, else open. */
-export function wokenState(incident: Incident): Partial<Incident> {
+export function wokenState(incident: IncidentRecord): Partial<IncidentRecord> {
   return { state: incident.acknowledgedBy ? 'acknowledged' : 'open', snoozedUntil: null };
 }
 
 /** A recurrence: a new episode on the same record; counts keep growing, acknowledgement starts over. */
-export function reopenedState(incident: Incident, at: string): Partial<Incident> {
+export function reopenedState(incident: IncidentRecord, at: string): Partial<IncidentRecord> {
   return {
     state: 'open',
     openedAt: at,
@@ -123,11 +123,11 @@ export function reopenedState(incident: Incident, at: string): Partial<Incident>
 }
 
 function applied(
-  incident: Incident,
+  incident: IncidentRecord,
   action: NoticeAction,
   reason: string,
   now: number,
-  changes: Partial<Incident>,
+  changes: Partial<IncidentRecord>,
 ): TransitionOutcome {
   const changed = { ...incident, ...changes };
   const notice = !isRolledUp(changed);
@@ -144,7 +144,12 @@ function applied(
  * Records a state change that must be told: the next `seq`, and the outbox entry the sender clears once the
  * notice is on the notices queue.
  */
-export function announce(incident: Incident, action: NoticeAction, reason: string, now: number): Incident {
+export function announce(
+  incident: IncidentRecord,
+  action: NoticeAction,
+  reason: string,
+  now: number,
+): IncidentRecord {
   const at = iso(now);
   const seq = incident.seq + 1;
   return {
@@ -159,7 +164,7 @@ export function announce(incident: Incident, action: NoticeAction, reason: strin
 }
 
 /** TTL: a record lives `retention` past its latest activity; later activity pushes it out again. */
-export function expiryOf(incident: Incident, policy: Pick<Policy, 'retentionMs'>): number {
+export function expiryOf(incident: IncidentRecord, policy: Pick<Policy, 'retentionMs'>): number {
   const latest = Math.max(
     ms(incident.lastSeen) || 0,
     ms(incident.resolvedAt) || 0,

@@ -5,7 +5,7 @@ import { type Decision, evaluate } from './decide.ts';
 import type { Observation } from './observation.ts';
 import { DEFAULT_POLICY, type Policy } from './policy.ts';
 import { applyTransition, expiryOf, isActive, type Transition } from './state.ts';
-import type { Incident, NoticeAction, NotifyClaim } from './types.ts';
+import type { IncidentRecord, NoticeAction, NotifyClaim } from './types.ts';
 
 /**
  * The IncidentStore port: everything ingest, notify, slack-actions and sweep do to incidents. Every
@@ -16,41 +16,41 @@ import type { Incident, NoticeAction, NotifyClaim } from './types.ts';
 export interface ObserveResult {
   decision: Decision;
   /** The record after the observation (null when there is none, e.g. a `Pulled` with no incident). */
-  incident: Incident | null;
-  previous: Incident | null;
+  incident: IncidentRecord | null;
+  previous: IncidentRecord | null;
   written: boolean;
   attempts: number;
 }
 
 export type TransitionResult =
-  | { outcome: 'applied'; action: NoticeAction; reason: string; notice: boolean; incident: Incident }
-  | { outcome: 'unchanged' | 'rejected'; reason: string; incident: Incident }
+  | { outcome: 'applied'; action: NoticeAction; reason: string; notice: boolean; incident: IncidentRecord }
+  | { outcome: 'unchanged' | 'rejected'; reason: string; incident: IncidentRecord }
   | { outcome: 'missing'; reason: 'missing'; incident: null };
 
 export type ClaimResult =
-  | { claimed: true; incident: Incident; takeover: NotifyClaim | null }
+  | { claimed: true; incident: IncidentRecord; takeover: NotifyClaim | null }
   | {
       claimed: false;
       reason: 'missing' | 'already_notified' | 'claimed';
-      incident: Incident | null;
+      incident: IncidentRecord | null;
       holder: NotifyClaim | null;
     };
 
 export interface RecordResult {
   recorded: boolean;
   reason: 'recorded' | 'claim_lost' | 'already_recorded' | 'missing';
-  incident: Incident | null;
+  incident: IncidentRecord | null;
 }
 
 export interface ActivePage {
-  incidents: Incident[];
+  incidents: IncidentRecord[];
   /** Pass back for the next page; null at the end. */
   cursor: string | null;
 }
 
 export interface IncidentStore {
   readonly policy: Policy;
-  get(key: string): Promise<Incident | null>;
+  get(key: string): Promise<IncidentRecord | null>;
   /** Folds an observation into its incident and decides what to tell (see decide.ts). */
   observe(observation: Observation, now: number): Promise<ObserveResult>;
   /** Acknowledge, snooze, wake, resolve, reopen, remind, update (state.ts). */
@@ -79,7 +79,7 @@ export class IncidentStoreError extends PullwatchError {
 }
 
 /** Whether the record should be visible to sweep (and in the DynamoDB `active` index). */
-export function needsSweep(incident: Incident): boolean {
+export function needsSweep(incident: IncidentRecord): boolean {
   return isActive(incident) || incident.pendingNotice !== null;
 }
 
@@ -112,13 +112,13 @@ export abstract class VersionedIncidentStore implements IncidentStore {
     this.#random = options.random ?? Math.random;
   }
 
-  protected abstract load(key: string): Promise<Incident | null>;
+  protected abstract load(key: string): Promise<IncidentRecord | null>;
   /** Returns false when the version check fails (someone else wrote first). */
-  protected abstract save(next: Incident, previous: Incident | null): Promise<boolean>;
+  protected abstract save(next: IncidentRecord, previous: IncidentRecord | null): Promise<boolean>;
   abstract listActive(page?: { limit?: number; cursor?: string | null }): Promise<ActivePage>;
   abstract close(): Promise<void>;
 
-  get(key: string): Promise<Incident | null> {
+  get(key: string): Promise<IncidentRecord | null> {
     return this.load(key);
   }
 
@@ -130,14 +130,17 @@ export abstract class VersionedIncidentStore implements IncidentStore {
    */
   protected async update<T>(
     key: string,
-    step: (current: Incident | null) => { next: Incident | null; outcome: (stored: Incident | null) => T },
-  ): Promise<{ value: T; attempts: number; written: boolean; previous: Incident | null }> {
+    step: (current: IncidentRecord | null) => {
+      next: IncidentRecord | null;
+      outcome: (stored: IncidentRecord | null) => T;
+    },
+  ): Promise<{ value: T; attempts: number; written: boolean; previous: IncidentRecord | null }> {
     for (let attempt = 1; ; attempt += 1) {
       const current = await this.load(key);
       const { next, outcome } = step(current);
       if (next === null)
         return { value: outcome(current), attempts: attempt, written: false, previous: current };
-      const stamped: Incident = {
+      const stamped: IncidentRecord = {
         ...next,
         version: (current?.version ?? 0) + 1,
         expiresAt: expiryOf(next, this.policy),
@@ -159,7 +162,7 @@ export abstract class VersionedIncidentStore implements IncidentStore {
   async observe(observation: Observation, now: number): Promise<ObserveResult> {
     const out = await this.update(observation.key, (current) => {
       const { decision, next } = evaluate(current, observation, now, this.policy);
-      return { next, outcome: (stored: Incident | null) => ({ decision, incident: stored }) };
+      return { next, outcome: (stored: IncidentRecord | null) => ({ decision, incident: stored }) };
     });
     return { ...out.value, previous: out.previous, written: out.written, attempts: out.attempts };
   }
@@ -167,7 +170,7 @@ export abstract class VersionedIncidentStore implements IncidentStore {
   async transition(key: string, transition: Transition, now: number): Promise<TransitionResult> {
     const out = await this.update(
       key,
-      (current): { next: Incident | null; outcome: (s: Incident | null) => TransitionResult } => {
+      (current): { next: IncidentRecord | null; outcome: (s: IncidentRecord | null) => TransitionResult } => {
         if (current === null)
           return { next: null, outcome: () => ({ outcome: 'missing', reason: 'missing', incident: null }) };
         const t = applyTransition(current, transition, now);
@@ -204,7 +207,7 @@ export abstract class VersionedIncidentStore implements IncidentStore {
   ): Promise<ClaimResult> {
     const out = await this.update(
       key,
-      (current): { next: Incident | null; outcome: (s: Incident | null) => ClaimResult } => {
+      (current): { next: IncidentRecord | null; outcome: (s: IncidentRecord | null) => ClaimResult } => {
         if (current === null) {
           return {
             next: null,
@@ -234,7 +237,7 @@ export abstract class VersionedIncidentStore implements IncidentStore {
   ): Promise<RecordResult> {
     const out = await this.update(
       key,
-      (current): { next: Incident | null; outcome: (s: Incident | null) => RecordResult } => {
+      (current): { next: IncidentRecord | null; outcome: (s: IncidentRecord | null) => RecordResult } => {
         if (current === null)
           return { next: null, outcome: () => ({ recorded: false, reason: 'missing', incident: null }) };
         const r = record(current, request.seq, request.token, request.slack, now);

@@ -58,9 +58,14 @@ export interface Incident {
   notifiedAt: string | null;
   /** Optimistic-concurrency version; every write increments it. */
   version: number;
+}
 
-  // Added by the incidents stage (issue 3); additive to the contract above.
-
+/**
+ * The incident as the store keeps it (issue 3): the contract above plus the bookkeeping that ingest, notify,
+ * slack-actions and sweep share through the IncidentStore. Every IncidentRecord is an Incident, so code that
+ * renders incidents takes either.
+ */
+export interface IncidentRecord extends Incident {
   /** When the current episode began (first open, reopen, or open after the reopen window). */
   openedAt: string;
   /** `count` when the current episode began: `count - countAtOpen` events belong to this episode. */

@@ -4,15 +4,15 @@ import { type Decision, decide, evaluate } from '../../lib/incidents/decide.ts';
 import type { Observation } from '../../lib/incidents/observation.ts';
 import { DEFAULT_POLICY, type Policy, resolvePolicy } from '../../lib/incidents/policy.ts';
 import { applyTransition } from '../../lib/incidents/state.ts';
-import type { Incident } from '../../lib/incidents/types.ts';
+import type { IncidentRecord } from '../../lib/incidents/types.ts';
 import { ms, pulled, registryFailure, t, workloadFailure } from '../support/incident-fixtures.ts';
 
 /** Applies observations in order like the store does (without the store), returning every decision. */
 function run(
   steps: Array<{ obs: Observation; now: number }>,
   policy: Policy = DEFAULT_POLICY,
-  start: Incident | null = null,
-): { incident: Incident | null; decisions: Decision[] } {
+  start: IncidentRecord | null = null,
+): { incident: IncidentRecord | null; decisions: Decision[] } {
   let incident = start;
   const decisions: Decision[] = [];
   for (const { obs, now } of steps) {
@@ -328,7 +328,7 @@ describe('decide: properties under at-least-once, out-of-order delivery', () => 
   it('counts and timestamps never decrease from one stored version to the next', () => {
     fc.assert(
       fc.property(fc.array(eventArb, { minLength: 2, maxLength: 30 }), (events) => {
-        let incident: Incident | null = null;
+        let incident: IncidentRecord | null = null;
         for (const e of events) {
           const { next } = evaluate(
             incident,

@@ -6,7 +6,7 @@ import { formatLedger, parseLedger, recordCount } from '../../lib/incidents/ledg
 import { aggregate, causeReplaces } from '../../lib/incidents/observation.ts';
 import { DEFAULT_POLICY, policyConfigSchema, resolvePolicy } from '../../lib/incidents/policy.ts';
 import { applyTransition } from '../../lib/incidents/state.ts';
-import type { Incident } from '../../lib/incidents/types.ts';
+import type { IncidentRecord } from '../../lib/incidents/types.ts';
 import { fromOwner, fromPodName, resolveWorkload } from '../../lib/incidents/workload.ts';
 import { ms, t, workloadFailure } from '../support/incident-fixtures.ts';
 
@@ -164,7 +164,8 @@ describe('policy knobs', () => {
 });
 
 describe('state machine and delivery bookkeeping', () => {
-  const open = (): Incident => evaluate(null, workloadFailure({ at: t(0) }), ms(0), DEFAULT_POLICY).next!;
+  const open = (): IncidentRecord =>
+    evaluate(null, workloadFailure({ at: t(0) }), ms(0), DEFAULT_POLICY).next!;
 
   it('allows open → acknowledged → snoozed → (wake) acknowledged → resolved → open', () => {
     let incident = open();

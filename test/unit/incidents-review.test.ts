@@ -4,7 +4,7 @@ import { encodeNotice, NoticeError, noticeFor, parseNotice } from '../../lib/inc
 import { DEFAULT_POLICY, resolvePolicy } from '../../lib/incidents/policy.ts';
 import { reviewIncident } from '../../lib/incidents/review.ts';
 import { applyTransition } from '../../lib/incidents/state.ts';
-import type { Incident } from '../../lib/incidents/types.ts';
+import type { IncidentRecord } from '../../lib/incidents/types.ts';
 import { ms, t, workloadFailure } from '../support/incident-fixtures.ts';
 
 const policy = resolvePolicy({
@@ -14,7 +14,7 @@ const policy = resolvePolicy({
   noticeGraceSeconds: 60,
 });
 
-function opened(): Incident {
+function opened(): IncidentRecord {
   const incident = evaluate(null, workloadFailure({ at: t(0) }), ms(0), policy).next!;
   return { ...incident, pendingNotice: null };
 }
