@@ -1,10 +1,10 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { createDynamoClient, DynamoIncidentStore } from '../lib/adapters/dynamodb-store.ts';
 import { createSqsClient, SqsQueue } from '../lib/adapters/sqs.ts';
 import { createIngest, ingestEnvSchema } from '../lib/incidents/ingest.ts';
 import { policyFromJson } from '../lib/incidents/policy.ts';
 import { systemClock } from '../lib/runtime/clock.ts';
-import { lambdaHandler, lambdaKit, readEnv } from '../lib/runtime/lambda.ts';
+import { batchResponse, lambdaHandler, lambdaKit, readEnv, sqsRecords } from '../lib/runtime/lambda.ts';
 
 // Built once per cold start; every invocation reuses the clients and their connections.
 const env = readEnv(ingestEnvSchema);
@@ -23,12 +23,6 @@ const ingest = createIngest({
   metrics: kit.sink,
 });
 
-export const handler = lambdaHandler(kit, async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const records = event.Records.map((r) => ({
-    messageId: r.messageId,
-    body: r.body,
-    receiveCount: Number(r.attributes?.ApproximateReceiveCount ?? '1'),
-  }));
-  const report = await ingest(records);
-  return { batchItemFailures: report.failed.map((itemIdentifier) => ({ itemIdentifier })) };
-});
+export const handler = lambdaHandler(kit, async (event: SQSEvent) =>
+  batchResponse((await ingest(sqsRecords(event))).failed),
+);

@@ -3,6 +3,7 @@ import { errorMessage, PullwatchError } from '../errors.ts';
 import { type EnvelopeResult, parseQueueMessage } from '../events/envelope.ts';
 import type { OutgoingMessage, QueueSender } from '../queue/port.ts';
 import type { Clock } from '../runtime/clock.ts';
+import type { QueueRecord } from '../runtime/lambda.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { type MetricsSink, noMetrics } from '../runtime/metrics.ts';
 import { readEnvelope } from './from-envelope.ts';
@@ -18,12 +19,8 @@ import type { IncidentStore, ObserveResult } from './store.ts';
  * message, or a message whose incident could not be stored or announced, is reported back as a batch item
  * failure so SQS redelivers just it (and, after maxReceiveCount, dead-letters it).
  */
-export interface IngestRecord {
-  messageId: string;
-  body: string;
-  /** SQS ApproximateReceiveCount: above 1 this is a redelivery, possibly after a notice was lost. */
-  receiveCount: number;
-}
+/** SQS ApproximateReceiveCount above 1 is a redelivery, possibly after a notice was lost. */
+export type IngestRecord = QueueRecord;
 
 export interface IngestDependencies {
   store: IncidentStore;

@@ -57,7 +57,17 @@ export interface IncidentStore {
   transition(key: string, transition: Transition, now: number): Promise<TransitionResult>;
   /** The notice for `seq` is on the notices queue: clear the outbox entry. */
   markNoticeSent(key: string, seq: number): Promise<boolean>;
+  /**
+   * notify, before posting or updating the alert for notice `seq`: refused when that seq (or a later one) was
+   * already delivered, or while another sender's lease is live. `takeover` names an expired claim whose
+   * sender may have posted before dying: look for that post before posting again.
+   */
   claimNotification(key: string, request: { seq: number; token: string }, now: number): Promise<ClaimResult>;
+  /**
+   * After delivering: record the seq that was rendered (the incident's `seq` when it was read, so older
+   * notices still queued are skipped) and where the alert lives. Also what slack-actions calls after
+   * updating the message itself for a button's transition (no claim needed).
+   */
   recordNotification(
     key: string,
     request: { seq: number; token: string; slack: { channel: string; ts: string } | null },

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { z } from 'zod';
 import { validateConfig } from '../config/load.ts';
 import { errorMessage, PullwatchError } from '../errors.ts';
@@ -54,4 +54,27 @@ function logErrors<E, R>(logger: Logger): MiddlewareObj<E, R> {
  */
 export function readEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   return validateConfig(schema, env, 'the environment');
+}
+
+/** An SQS record as the queue consumers read it; `receiveCount` above 1 marks a redelivery. */
+export interface QueueRecord {
+  messageId: string;
+  body: string;
+  receiveCount: number;
+}
+
+export function sqsRecords(event: SQSEvent): QueueRecord[] {
+  return event.Records.map((r) => ({
+    messageId: r.messageId,
+    body: r.body,
+    receiveCount: Number(r.attributes?.ApproximateReceiveCount ?? '1') || 1,
+  }));
+}
+
+/**
+ * The partial batch response (the event source mapping needs `functionResponseType: ReportBatchItemFailures`):
+ * only the listed messages return to the queue, and after maxReceiveCount go to its dead-letter queue.
+ */
+export function batchResponse(failedMessageIds: readonly string[]): SQSBatchResponse {
+  return { batchItemFailures: failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
 }
