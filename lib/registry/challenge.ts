@@ -48,7 +48,10 @@ function parseOne(text: string): AuthChallenge[] {
         i++;
         value = buffer;
       } else {
-        value = token();
+        // Unquoted values are tokens by the RFC, but servers put scopes and URLs there: read to the comma.
+        const start = i;
+        while (i < text.length && !/[\s,]/.test(text[i] ?? '')) i++;
+        value = text.slice(start, i);
       }
       current.params[name.toLowerCase()] = value;
     } else if (text[i] === '=') {

@@ -136,7 +136,7 @@ export const registryConfigSchema = z.object({
     .default(1024 * 1024),
   /** Tag list pages followed through `Link` before giving up (each page asks for `tagPageSize` tags). */
   maxTagPages: z.number().int().min(1).max(50).default(5),
-  tagPageSize: z.number().int().min(10).max(10_000).default(1000),
+  tagPageSize: z.number().int().min(1).max(10_000).default(1000),
   /** How long a secret read from Secrets Manager is reused. */
   secretCacheSeconds: z.number().int().min(0).max(86_400).default(300),
 });

@@ -32,6 +32,10 @@ export interface RunningTokenServer {
   port: number;
   /** Every request seen (path and query, whether it carried credentials), for cache assertions. */
   requests: Array<{ path: string; user: string | null }>;
+  /** Every token issued, so tests can assert none of them leaks into evidence. */
+  issued: string[];
+  /** Changes how anonymous requests are answered from now on. */
+  setAnonymous(mode: TokenServerOptions['anonymous']): void;
   /** Mints a token directly (e.g. with push rights for the test's own uploads). */
   mint(subject: string, access: Array<{ type: string; name: string; actions: string[] }>): string;
   stop(): Promise<void>;
@@ -45,6 +49,8 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
   const key = readFileSync(options.signer.keyPath, 'utf8');
   const der = new X509Certificate(options.signer.cert).raw.toString('base64');
   const requests: RunningTokenServer['requests'] = [];
+  const issued: string[] = [];
+  let anonymous = options.anonymous;
   const expiresIn = options.expiresIn ?? 300;
 
   const mint = (subject: string, access: Array<{ type: string; name: string; actions: string[] }>) => {
@@ -62,7 +68,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     };
     const unsigned = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
     const signature = createSign('RSA-SHA256').update(unsigned).sign(key);
-    return `${unsigned}.${base64url(signature)}`;
+    const token = `${unsigned}.${base64url(signature)}`;
+    issued.push(token);
+    return token;
   };
 
   const server = http.createServer((req, res) => {
@@ -83,8 +91,8 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       }
       user = name;
       granted = entry.access;
-    } else if (options.anonymous !== 'deny') {
-      granted = options.anonymous;
+    } else if (anonymous !== 'deny') {
+      granted = anonymous;
     }
     requests.push({ path: `${url.pathname}${url.search}`, user });
     if (url.pathname !== '/token' || url.searchParams.get('service') !== options.service) {
@@ -122,6 +130,10 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     realm: `http://127.0.0.1:${port}/token`,
     port,
     requests,
+    issued,
+    setAnonymous: (mode) => {
+      anonymous = mode;
+    },
     mint,
     stop: () =>
       new Promise<void>((resolve) => {
