@@ -1,6 +1,6 @@
 import { promises as dns } from 'node:dns';
 import net from 'node:net';
-import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
+import tls, { type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import type { Cause } from '../classify/causes.ts';
 import { PullwatchError } from '../errors.ts';
 
@@ -171,14 +171,14 @@ function certificateInfo(cert: PeerCertificate | undefined): CertificateInfo | n
 export function handshakeTls(
   socket: net.Socket,
   host: string,
-  ca: readonly (string | Buffer)[] | undefined,
+  secureContext: SecureContext,
   timeoutMs: number,
 ): Promise<TlsResult> {
   const secure = tls.connect({
     socket,
     // SNI carries names only (RFC 6066); an IP host is verified against the certificate's IP SANs.
     servername: net.isIP(host) ? undefined : host,
-    ca: ca ? [...ca] : undefined,
+    secureContext,
     rejectUnauthorized: false,
     ALPNProtocols: ['http/1.1'],
   });
@@ -215,13 +215,13 @@ export function connectTlsStrict(
   address: string,
   port: number,
   host: string,
-  ca: readonly (string | Buffer)[] | undefined,
+  secureContext: SecureContext,
 ): TLSSocket {
   return tls.connect({
     host: address,
     port,
     servername: net.isIP(host) ? undefined : host,
-    ca: ca ? [...ca] : undefined,
+    secureContext,
     rejectUnauthorized: true,
     checkServerIdentity: (_name, cert) => tls.checkServerIdentity(host, cert),
     ALPNProtocols: ['http/1.1'],

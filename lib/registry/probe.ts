@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { SecureContext } from 'node:tls';
 import type { Cause } from '../classify/causes.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { type AuthChallenge, parseChallenges, pickChallenge } from './challenge.ts';
@@ -28,7 +29,8 @@ export interface ProbeDeps {
   credentials: CredentialResolver;
   tokens: TokenCache;
   clock: Clock;
-  ca: readonly (string | Buffer)[] | undefined;
+  /** Trust roots, built once per prober: building them per connection costs more than the handshake. */
+  secureContext: SecureContext;
   log?: (message: string, data: Record<string, unknown>) => void;
 }
 
@@ -114,7 +116,7 @@ class ProbeRun {
       resolver: deps.resolver,
       config: deps.config,
       deadlineMs: options.deadlineMs ?? deps.config.deadlineMs,
-      ca: deps.ca,
+      secureContext: deps.secureContext,
       redactor: this.#redactor,
       onStep: (step) => {
         deps.log?.('registry probe step', { image: this.image, ...step });
@@ -400,7 +402,7 @@ class ProbeRun {
       const result = await handshakeTls(
         socket,
         origin.host,
-        this.#deps.ca,
+        this.#deps.secureContext,
         this.#session.budget('tlsMs', 'http'),
       );
       result.socket.destroy();

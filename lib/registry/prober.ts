@@ -39,7 +39,7 @@ export class RegistryProber {
   readonly #guard: SsrfGuard;
   readonly #resolver: Resolver;
   readonly #clock: Clock;
-  readonly #ca: readonly (string | Buffer)[] | undefined;
+  readonly #secureContext: tls.SecureContext;
   readonly #log: RegistryProberOptions['log'];
 
   constructor(options: RegistryProberOptions = {}) {
@@ -47,10 +47,11 @@ export class RegistryProber {
     this.#guard = new SsrfGuard(this.config.allowHosts);
     this.#resolver = options.resolver ?? systemResolver;
     this.#clock = options.clock ?? systemClock;
-    this.#ca =
+    this.#secureContext = tls.createSecureContext(
       options.extraCa && options.extraCa.length > 0
-        ? [...tls.rootCertificates, ...options.extraCa]
-        : undefined;
+        ? { ca: [...tls.rootCertificates, ...options.extraCa] }
+        : {},
+    );
     this.#log = options.log;
     this.tokens = new TokenCache();
     const fixed = Object.fromEntries(
@@ -80,7 +81,7 @@ export class RegistryProber {
       credentials: this.credentials,
       tokens: this.tokens,
       clock: this.#clock,
-      ca: this.#ca,
+      secureContext: this.#secureContext,
       ...(this.#log ? { log: this.#log } : {}),
     });
   }

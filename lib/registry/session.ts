@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { SecureContext } from 'node:tls';
 import type { Cause } from '../classify/causes.ts';
 import type { RegistryConfig } from './config.ts';
 import { type HttpResponse, httpRequest, PinnedAgent } from './http.ts';
@@ -50,7 +51,7 @@ export interface SessionOptions {
   resolver: Resolver;
   config: RegistryConfig;
   deadlineMs: number;
-  ca: readonly (string | Buffer)[] | undefined;
+  secureContext: SecureContext;
   redactor: Redactor;
   onStep?: (step: ProbeStep) => void;
 }
@@ -249,16 +250,16 @@ export class ProbeSession {
   }
 
   async tls(socket: net.Socket, host: string): Promise<TlsResult> {
-    return handshakeTls(socket, host, this.#options.ca, this.budget('tlsMs', 'tls'));
+    return handshakeTls(socket, host, this.#options.secureContext, this.budget('tlsMs', 'tls'));
   }
 
   addOrigin(origin: Omit<Origin, 'key' | 'agent'>, first: net.Socket): Origin {
     const key = originKey(origin.scheme, origin.host, origin.port);
-    const ca = this.#options.ca;
+    const secureContext = this.#options.secureContext;
     const agent = new PinnedAgent(
       () =>
         origin.scheme === 'https'
-          ? connectTlsStrict(origin.address, origin.port, origin.host, ca)
+          ? connectTlsStrict(origin.address, origin.port, origin.host, secureContext)
           : net.connect({ host: origin.address, port: origin.port, noDelay: true }),
       first,
     );
