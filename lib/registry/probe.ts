@@ -173,7 +173,7 @@ class ProbeRun {
       };
     }
     const failure = error instanceof ProbeNetError ? error : networkError(error, 'probe');
-    this.#session.record({ step: 'deadline', ok: false, summary: failure.message, error: failure.message });
+    this.#session.record({ step: 'error', ok: false, summary: failure.message, error: failure.message });
     return {
       pullable: false,
       cause: failure.probeCause,
@@ -351,17 +351,39 @@ class ProbeRun {
 
   /** `GET /v2/`: is this a registry, does it want auth, is it healthy? */
   async #ping(origin: Origin) {
-    const { response, url } = await this.#session.fetch(origin, '/v2/', {
-      method: 'GET',
-      purpose: 'ping',
-      maxBytes: SMALL_BODY,
-    });
+    let fetched: Awaited<ReturnType<ProbeSession['fetch']>>;
+    try {
+      fetched = await this.#session.fetch(origin, '/v2/', {
+        method: 'GET',
+        purpose: 'ping',
+        maxBytes: SMALL_BODY,
+      });
+    } catch (error) {
+      // A TLS-only server may drop a plain-HTTP request instead of answering 400: check before blaming the network.
+      if (
+        origin.scheme === 'http' &&
+        error instanceof ProbeStop &&
+        error.network &&
+        error.cause_ !== 'timeout' &&
+        (await this.#speaksTls(origin))
+      ) {
+        this.#stopTlsServer(
+          origin,
+          `GET /v2/ over plain HTTP failed (${error.message}); a TLS handshake succeeds`,
+          true,
+        );
+      }
+      throw error;
+    }
+    const { response, url } = fetched;
     const code = parseRegistryError(response.body)?.code || undefined;
     const status = response.status;
     if (origin.scheme === 'http' && status === 400 && /https/i.test(response.body.toString('utf8'))) {
-      await this.#confirmTlsServer(
+      const tls = await this.#speaksTls(origin);
+      this.#stopTlsServer(
         origin,
-        `GET ${url} → 400 "${response.body.toString('utf8').trim().slice(0, 80)}"`,
+        `GET ${url} → 400 "${response.body.toString('utf8').trim().slice(0, 80)}"${tls ? '; a TLS handshake succeeds' : ''}`,
+        tls,
       );
     }
     const challenge = pickChallenge(parseChallenges(response.headers['www-authenticate']));
@@ -394,9 +416,8 @@ class ProbeRun {
     return response;
   }
 
-  /** Plain HTTP was expected; the server wants TLS. Confirm with a handshake, then stop. */
-  async #confirmTlsServer(origin: Origin, observed: string): Promise<never> {
-    let speaksTls = false;
+  /** Does this origin's port complete a TLS handshake (whatever the certificate)? */
+  async #speaksTls(origin: Origin): Promise<boolean> {
     try {
       const socket = await connectTcp(origin.address, origin.port, this.#session.budget('connectMs', 'http'));
       const result = await handshakeTls(
@@ -406,19 +427,26 @@ class ProbeRun {
         this.#session.budget('tlsMs', 'http'),
       );
       result.socket.destroy();
-      speaksTls = true;
+      return true;
     } catch (error) {
       if (error instanceof ProbeStop) throw error;
+      return false;
     }
+  }
+
+  /** Plain HTTP was expected; the server wants TLS. */
+  #stopTlsServer(origin: Origin, observed: string, confirmed: boolean): never {
     this.#session.record({
       step: 'http',
       ok: false,
-      summary: `plain HTTP expected, but ${this.#apiHost} wants HTTPS on port ${origin.port}: ${observed}${speaksTls ? '; a TLS handshake succeeds' : ''}`,
+      summary: `plain HTTP expected, but ${this.#apiHost} wants HTTPS on port ${origin.port}: ${observed}`,
     });
     throw new ProbeStop(
       'http_vs_https',
       `${this.#apiHost} speaks HTTPS on port ${origin.port}, but the client used plain HTTP`,
-      { confidence: speaksTls ? 0.95 : 0.8 },
+      {
+        confidence: confirmed ? 0.95 : 0.8,
+      },
     );
   }
 

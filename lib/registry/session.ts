@@ -25,12 +25,19 @@ export class ProbeStop extends Error {
   readonly cause_: Cause;
   readonly confidence: number;
   readonly blocked: boolean;
+  /** The stop came from a connection failing mid-request (no HTTP answer). */
+  readonly network: boolean;
 
-  constructor(cause: Cause, summary: string, options: { confidence?: number; blocked?: boolean } = {}) {
+  constructor(
+    cause: Cause,
+    summary: string,
+    options: { confidence?: number; blocked?: boolean; network?: boolean } = {},
+  ) {
     super(summary);
     this.cause_ = cause;
     this.confidence = options.confidence ?? 0.9;
     this.blocked = options.blocked ?? false;
+    this.network = options.network ?? false;
   }
 }
 
@@ -366,7 +373,16 @@ export class ProbeSession {
         });
       } catch (error) {
         if (error instanceof ProbeStop) throw error;
-        throw networkError(error, `${options.method} ${url}`);
+        // The step that needed this request records why it got no answer, then the probe ends on it.
+        const failure = networkError(error, `${options.method} ${url}`);
+        this.record({
+          step: options.purpose,
+          ok: false,
+          summary: failure.message,
+          request: `${options.method} ${url}`,
+          error: failure.message,
+        });
+        throw new ProbeStop(failure.probeCause, failure.message, { confidence: 0.8, network: true });
       }
       const location = response.headers.location;
       if (![301, 302, 303, 307, 308].includes(response.status) || !location || hop >= 3) {

@@ -29,7 +29,8 @@ export type StepName =
   | 'tags'
   | 'platform'
   | 'ratelimit'
-  | 'deadline';
+  | 'deadline'
+  | 'error';
 
 export interface ProbeStep extends EvidenceItem {
   step: StepName;

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProbeResult, RegistryProber, type RegistryProberOptions } from '../../lib/registry/index.ts';
 import { LAB_USERS, type RegistryLab, startRegistryLab } from '../support/registry-lab.ts';
@@ -375,6 +378,29 @@ describe('transport', () => {
     );
     expect(result.cause).toBe('http_vs_https');
     expect(step(result, 'http')?.summary).toMatch(/HTTP request to an HTTPS server/);
+  });
+
+  it('an HTTPS server that drops plain-HTTP requests without answering → http_vs_https, not a network fault', async () => {
+    const server = https.createServer(
+      { cert: readFileSync(lab.leaf.certPath), key: readFileSync(lab.leaf.keyPath) },
+      (_req, res) => {
+        res.writeHead(200);
+        res.end('{}');
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const result = await prober({ config: { allowHosts: [`127.0.0.1:${port}`] } }).probe(
+        { registry: `127.0.0.1:${port}`, repository: 'team/api', tag: 'v1' },
+        { scheme: 'http' },
+      );
+      expect(result.cause).toBe('http_vs_https');
+      expect(step(result, 'http')?.summary).toMatch(/a TLS handshake succeeds/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('DNS failure (.invalid) → dns', async () => {

@@ -20,6 +20,8 @@ import { type RunningTokenServer, startTokenServer } from './token-server.ts';
 export interface RegistryLab {
   dir: string;
   ca: KeyPair;
+  /** The server certificate of `tls` (for stand-ins that need one too). */
+  leaf: KeyPair;
   plain: RunningRegistry;
   token: RunningRegistry;
   basic: RunningRegistry;
@@ -95,6 +97,7 @@ export async function startRegistryLab(): Promise<RegistryLab> {
   return {
     dir,
     ca,
+    leaf,
     plain,
     token,
     basic,
