@@ -534,6 +534,31 @@ describe('registry errors', () => {
     }
   });
 
+  it('caps response bodies: an oversized tag list is cut at maxBodyBytes and reported as incomplete', async () => {
+    const huge = JSON.stringify({
+      name: 'team/api',
+      tags: Array.from({ length: 20_000 }, (_, i) => `build-${i}`),
+    });
+    lab.setFault((request) =>
+      request.path.includes('/tags/list')
+        ? { status: 200, headers: { 'content-type': 'application/json' }, body: huge }
+        : null,
+    );
+    try {
+      const result = await prober({ config: { maxBodyBytes: 4096 } }).probe({
+        registry: lab.proxy.host,
+        repository: 'team/api',
+        tag: 'v9',
+      });
+      expect(huge.length).toBeGreaterThan(100_000);
+      expect(result.cause).toBe('tag_not_found');
+      expect(result.tags?.complete).toBe(false);
+      expect(result.tags?.listed).toBe(0);
+    } finally {
+      lab.setFault(null);
+    }
+  });
+
   it('follows a redirect to an allowed host, connecting through the guard', async () => {
     lab.setFault((request) =>
       request.path.startsWith('/v2/team/api/manifests/')
