@@ -1,5 +1,6 @@
 import type { Classification } from '../classify/types.ts';
 import type { NodeContext, PodContext, PullSecretInfo } from '../events/envelope.ts';
+import { tryParseImageReference } from '../image/index.ts';
 import type { Platform } from '../registry/platform.ts';
 import { normalizePlatform } from '../registry/platform.ts';
 
@@ -53,6 +54,14 @@ export function namesInScope(input: {
     imagePullSecrets: pod?.imagePullSecrets ?? [],
     pullSecrets: input.pullSecrets ?? [],
   };
+}
+
+/** Pod specs name images as written (`nginx:1.25`); events and the probe use the canonical form. */
+export function sameImage(a: string, b: string): boolean {
+  if (a === b) return true;
+  const left = tryParseImageReference(a);
+  const right = tryParseImageReference(b);
+  return left !== null && right !== null && left.canonical === right.canonical;
 }
 
 /** The node's platform, when the forwarder reported it. */

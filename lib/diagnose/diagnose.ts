@@ -2,7 +2,7 @@ import { type Category, type Cause, categoryOf } from '../classify/causes.ts';
 import type { Classification } from '../classify/types.ts';
 import type { NodeContext, PodContext, PullSecretInfo } from '../events/envelope.ts';
 import type { ProbeResult } from '../registry/types.ts';
-import { type NamesInScope, namesInScope } from './context.ts';
+import { type NamesInScope, namesInScope, sameImage } from './context.ts';
 import { type ImageParts, remediation } from './remediation.ts';
 import type { Diagnosis, EvidenceItem } from './types.ts';
 
@@ -29,7 +29,7 @@ export interface DiagnoseInput {
   namespace?: string | null;
   /** The image's parts for commands; default from the probe. */
   image?: ImageParts | null;
-  /** Compares a pod spec's image text with the canonical image (lib/image); default: string equality. */
+  /** Compares a pod spec's image text with the canonical image; default: canonical forms from lib/image. */
   sameImage?: (a: string, b: string) => boolean;
 }
 
@@ -125,7 +125,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     pullSecrets: input.pullSecrets ?? null,
     namespace: input.namespace ?? null,
     image: image || null,
-    sameImage: input.sameImage ?? ((a, b) => a === b),
+    sameImage: input.sameImage ?? sameImage,
   });
   const nodeCause = nodeFailure(classification);
   const checked = probe && !probe.blocked ? probe : null;

@@ -42,9 +42,8 @@ function withImage(parts: ImageParts, ref: { tag?: string; digest?: string }): s
   return `${base}:${ref.tag ?? parts.tag ?? 'latest'}`;
 }
 
-function setImage(names: NamesInScope, image: string): string | undefined {
-  if (!names.workload) return undefined;
-  return `kubectl ${ns(names)} set image ${names.workload} ${names.container ?? '<container>'}=${image}`;
+function setImage(names: NamesInScope, image: string): string {
+  return `kubectl ${ns(names)} set image ${names.workload ?? 'deployment/<name>'} ${names.container ?? '<container>'}=${image}`;
 }
 
 function patchTemplate(names: NamesInScope, spec: object): string | undefined {
