@@ -891,6 +891,13 @@ class ProbeRun {
     if (kind === 'unknown') notes.push(`unexpected Content-Type ${mediaType || '(none)'}`);
     const wanted = this.#options.platform ?? null;
     if (kind === 'index' && wanted) await this.#checkPlatform(origin, path, digest, wanted, auth);
+    if (kind === 'manifest' && wanted) {
+      this.#session.record({
+        step: 'platform',
+        ok: true,
+        summary: `single-platform manifest, not an index: runtimes pull it on any node, so ${formatPlatform(wanted)} is not checked (a mismatch shows as "exec format error" at start)`,
+      });
+    }
     const limit = this.#state.rateLimit;
     if (limit && limit.remaining === 0) {
       throw new ProbeStop(
