@@ -29,15 +29,6 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-export function registryAvailable(): boolean {
-  try {
-    execFileSync('docker-registry', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function startRegistry(options: RegistryOptions = {}): Promise<RunningRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'pullwatch-registry-'));
   const storage = options.storage ?? join(dir, 'data');
