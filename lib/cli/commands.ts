@@ -17,7 +17,12 @@ interface CommandEntry {
   load: () => Promise<Command>;
 }
 
-export const commands: Record<string, CommandEntry> = {};
+export const commands: Record<string, CommandEntry> = {
+  classify: {
+    summary: 'classify image-pull event messages (cause, reason, image, evidence)',
+    load: async () => (await import('./classify.ts')).command,
+  },
+};
 
 export function usage(): string {
   const names = Object.keys(commands).sort();
