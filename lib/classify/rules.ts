@@ -190,6 +190,7 @@ export const RULES: readonly Rule[] = [
       'http request to an https server',
       'first record does not look like a tls handshake',
       'oversized record received',
+      'malformed http response',
     ],
   },
   {
@@ -326,6 +327,15 @@ export const RULES: readonly Rule[] = [
     back: ['denied: ', ...STATUS_ANCHORS],
   },
   {
+    // A 401 with no word for it (`error parsing HTTP 401 response body`).
+    id: 'auth.http-401',
+    cause: 'unauthorized',
+    confidence: 0.8,
+    any: ['401'],
+    pattern: new RegExp(STATUS(401)),
+    back: STATUS_ANCHORS,
+  },
+  {
     // The token endpoint answered 400 to the credentials we sent (GitLab, GCR with a bad key).
     id: 'auth.oauth-token-400',
     cause: 'unauthorized',
@@ -350,6 +360,7 @@ export const RULES: readonly Rule[] = [
       'no image found in image index',
       'does not match the specified platform',
       'cannot be used on this platform',
+      'does not match the host operating system',
       'architecture mismatch',
     ],
   },
@@ -368,6 +379,9 @@ export const RULES: readonly Rule[] = [
       'digest mismatch',
       'digest did not match',
       'layer verification failed',
+      'config verification failed',
+      'extraction snapshot',
+      'parent snapshot',
       'failed to register layer',
       'wrong diff id',
       'invalid tar header',

@@ -15,6 +15,8 @@ const EXTRA_EXAMPLES: Record<string, string> = {
   'registry.blob-missing': 'reading blob sha256:0123: blob unknown: blob unknown to registry',
   // podman-container-tools/podman#24790: the resolver failed before a host name was even printed.
   'net.dns': 'Get "https://quay.io/v2/": dial tcp: lookup: Temporary failure in name resolution',
+  'auth.http-401':
+    'Error response from daemon: Head "https://registry.example.com/v2/app/manifests/1": error parsing HTTP 401 response body: invalid character \'<\' looking for beginning of value: "<html>"',
   'net.deadline': 'rpc error: code = DeadlineExceeded desc = context deadline exceeded',
   'registry.unavailable': 'image pull failed for acme/app:1 because the registry is unavailable',
   'runtime.short-name':

@@ -280,6 +280,21 @@ describe('classify: precedence', () => {
     ],
     ['kubelet pull QPS throttle', 'pull QPS exceeded', 'rate_limited'],
     [
+      'HTTP spoken to a TLS port, as Go reports it',
+      'Get "https://registry.example.com:5000/v2/": net/http: HTTP/1.x transport connection broken: malformed HTTP response "\\x15\\x03\\x01\\x00\\x02\\x02"',
+      'http_vs_https',
+    ],
+    [
+      'a Windows image on a Linux node',
+      'image operating system "windows" cannot be used on this platform',
+      'platform_mismatch',
+    ],
+    [
+      'a broken local snapshot chain is not a missing tag',
+      'failed to pull and unpack image "docker.io/library/redis:7": failed to prepare extraction snapshot "extract-123-abc sha256:0123": parent snapshot sha256:4567 does not exist: not found',
+      'corrupt_or_interrupted',
+    ],
+    [
       'Quay expired tag',
       'reading manifest old in quay.io/acme/app: unknown: Tag old was deleted or has expired. To pull, revive via time machine',
       'tag_not_found',
