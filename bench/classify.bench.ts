@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { classify } from '../lib/classify/index.ts';
-import { tryParseImageReference } from '../lib/image/index.ts';
+import { classify, parseReference } from '../lib/classify/index.ts';
 import type { BenchRow } from './table.ts';
 
 /**
@@ -128,7 +127,7 @@ export async function run(): Promise<BenchRow[]> {
     for (const envelope of parsed) {
       const result = classify(envelope.event);
       const image =
-        result.image ?? tryParseImageReference(envelope.pod?.containers?.[0]?.image ?? '')?.canonical ?? null;
+        result.image ?? parseReference(envelope.pod?.containers?.[0]?.image ?? '')?.canonical ?? null;
       if (result.cause !== 'unknown' && image !== null) known += 1;
     }
     return known;

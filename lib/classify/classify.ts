@@ -253,14 +253,15 @@ function result(
 }
 
 /**
- * Parsed references by their quoted text. A pull-failure storm repeats a handful of images thousands of times
+ * `tryParseImageReference`, memoised: the pod's image and the image a message quotes are parsed through this.
+ * Parsed references by their text. A pull-failure storm repeats a handful of images thousands of times
  * and a reference parse (an exception per invalid name) costs more than the rest of classification, so the
  * results are memoised; parsing is deterministic, so this changes no answer. Bounded: cleared when full.
  */
 const REFERENCE_MEMO_MAX = 4096;
 const referenceMemo = new Map<string, ImageReference | null>();
 
-function parseReference(text: string): ImageReference | null {
+export function parseReference(text: string): ImageReference | null {
   const known = referenceMemo.get(text);
   if (known !== undefined) return known;
   const ref = tryParseImageReference(text);

@@ -4,9 +4,8 @@
  * "x"`, `Failed to apply default image tag "x"`, `couldn't parse image name "x"`, `failed to resolve
  * reference "x"`); inside FailedSync events and container statuses the quotes arrive escaped (`\"x\"`).
  */
-const QUOTE_LEAD = /(?:image|tag|reference|name) \\?$/;
+const LEAD_WORDS = ['image', 'tag', 'reference', 'name'] as const;
 const MAX_QUOTES = 8;
-const LEAD_WINDOW = 24;
 
 const UNQUOTED: readonly RegExp[] = [
   // kubelet's RegistryUnavailable / SignatureValidationFailed message and dockershim-era FailedSync texts.
@@ -23,8 +22,7 @@ export function findImageText(message: string, lower: string): string | null {
   for (let n = 0; n < MAX_QUOTES; n += 1) {
     const quote = message.indexOf('"', from);
     if (quote === -1) break;
-    const lead = lower.slice(Math.max(0, quote - LEAD_WINDOW), quote);
-    if (QUOTE_LEAD.test(lead)) {
+    if (leadsImage(lower, quote)) {
       const close = endOfQuoted(message, quote + 1);
       return message.slice(quote + 1, close);
     }
@@ -35,6 +33,15 @@ export function findImageText(message: string, lower: string): string | null {
     if (match?.[1]) return match[1];
   }
   return null;
+}
+
+/** Whether the quote at `quote` follows `image `, `tag `, `reference ` or `name ` (optionally `\\`-escaped). */
+function leadsImage(lower: string, quote: number): boolean {
+  let end = quote;
+  if (lower.charCodeAt(end - 1) === 92 /* \\ */) end -= 1;
+  if (lower.charCodeAt(end - 1) !== 32 /* space */) return false;
+  end -= 1;
+  return LEAD_WORDS.some((word) => lower.startsWith(word, end - word.length));
 }
 
 function endOfQuoted(message: string, from: number): number {

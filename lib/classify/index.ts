@@ -13,7 +13,7 @@ export {
   WAITING_REASONS,
   type WaitingReason,
 } from './causes.ts';
-export { classify, MAX_MESSAGE_CHARS } from './classify.ts';
+export { classify, MAX_MESSAGE_CHARS, parseReference } from './classify.ts';
 export { EVIDENCE_MAX, redact } from './evidence.ts';
 export { RULES, type Rule } from './rules.ts';
 export type { Classification, ClassifyInput, EventKind } from './types.ts';
