@@ -214,13 +214,10 @@ function leadingSeparators(text: string): number {
 
 /** Moves the start back to the earliest anchor (`dial tcp`, `lookup `…) within BACK_WINDOW characters. */
 function backUp(lower: string, at: number, anchors: readonly string[]): number {
-  // Search only the window: a miss would otherwise scan back to the start of the message for every anchor.
-  const from = Math.max(0, at - BACK_WINDOW);
-  const window = lower.slice(from, at + 32);
   let start = at;
   for (const anchor of anchors) {
-    const i = window.lastIndexOf(anchor, at - from);
-    if (i !== -1 && from + i < start) start = from + i;
+    const i = lower.lastIndexOf(anchor, at);
+    if (i !== -1 && at - i <= BACK_WINDOW && i < start) start = i;
   }
   return start;
 }
