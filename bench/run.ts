@@ -6,6 +6,8 @@ import { type BenchRow, renderTable } from './table.ts';
  */
 const modules: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> = {
   classify: () => import('./classify.bench.ts'),
+  image: () => import('./image.bench.ts'),
+  notify: () => import('./notify.bench.ts'),
 };
 
 const filters = process.argv.slice(2);
