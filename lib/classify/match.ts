@@ -53,12 +53,11 @@ export function compileRules(rules: readonly Rule[], markers: readonly string[] 
     }
     const { delta, classes, width, outStart, outIds } = automaton;
     let first = compiled.length;
-    let row = 0;
+    let state = 0;
     for (let i = 0; i < lower.length; i += 1) {
-      const entry = delta[row + (classes[lower.charCodeAt(i)] as number)] as number;
-      row = entry >>> 1;
+      const entry = delta[state * width + (classes[lower.charCodeAt(i)] as number)] as number;
+      state = entry >>> 1;
       if ((entry & 1) === 0) continue;
-      const state = row / width;
       const to = outStart[state + 1] as number;
       for (let k = outStart[state] as number; k < to; k += 1) {
         const id = outIds[k] as number;
@@ -105,10 +104,11 @@ export function compileRules(rules: readonly Rule[], markers: readonly string[] 
 
 interface Automaton {
   /**
-   * delta[row + class] = (next row << 1) | (1 when the next state ends a needle), where a state's row is
-   * state × width: the hot loop does one load and a shift per character, no multiply, no output lookup.
+   * delta[state × width + class] = (next state << 1) | (1 when the next state ends a needle): one load and a
+   * shift per character, and no output lookup unless a needle ends. 16 bits an entry keeps the table small
+   * enough to stay in cache.
    */
-  delta: Uint32Array;
+  delta: Uint16Array | Uint32Array;
   /** UTF-16 code unit → character class (0: a character no needle contains). */
   classes: Uint8Array;
   width: number;
@@ -180,11 +180,11 @@ function buildAutomaton(texts: readonly string[]): Automaton {
     flat.push(...(ends[state] as number[]));
   }
   outStart[states] = flat.length;
-  const encoded = new Uint32Array(states * width);
+  const encoded = states < 0x8000 ? new Uint16Array(states * width) : new Uint32Array(states * width);
   for (let i = 0; i < encoded.length; i += 1) {
     const target = delta[i] as number;
     const final = (outStart[target + 1] as number) > (outStart[target] as number) ? 1 : 0;
-    encoded[i] = ((target * width) << 1) | final;
+    encoded[i] = (target << 1) | final;
   }
   return { delta: encoded, classes, width, outStart, outIds: Uint32Array.from(flat) };
 }
