@@ -87,6 +87,9 @@ const matcher = compileRules(RULES, [
 ]);
 const hasAny = (markers: readonly string[]) => markers.some(matcher.has);
 
+/** What a back-off message may add after the image without saying anything about the cause. */
+const NO_CAUSE_AFTER_IMAGE = /^(?:ErrImagePull|ImagePullBackOff)?$/;
+
 const IMPLIED: Partial<Record<WaitingReason, Cause>> = {
   ErrImageNeverPull: 'never_pull_policy',
   InvalidImageName: 'invalid_reference',
@@ -163,14 +166,13 @@ function classifyText(reasonIn: string, raw: string): Classification {
       const { rule, start } = hit;
       const evidence = evidenceAt(message, lower, start);
       return result('pull_backoff', 'ImagePullBackOff', rule.cause, imageText, message, {
-        evidence: evidence,
+        evidence,
         confidence: rule.confidence,
         rule: rule.id,
       });
     }
     const rest = textAfterImage(message, imageText);
-    const cause: Cause =
-      rest === '' || /^(?:ErrImagePull|ImagePullBackOff)?$/.test(rest) ? 'none' : 'unknown';
+    const cause: Cause = NO_CAUSE_AFTER_IMAGE.test(rest) ? 'none' : 'unknown';
     return result('pull_backoff', 'ImagePullBackOff', cause, imageText, message, {
       evidence: '',
       confidence: cause === 'none' ? 1 : 0,
@@ -188,7 +190,7 @@ function classifyText(reasonIn: string, raw: string): Classification {
     const { rule, start } = hit;
     const evidence = evidenceAt(message, lower, start);
     return result('pull_failure', reason, rule.cause, imageText, message, {
-      evidence: evidence,
+      evidence,
       confidence: rule.confidence,
       rule: rule.id,
     });
@@ -253,10 +255,10 @@ function result(
 }
 
 /**
- * `tryParseImageReference`, memoised: the pod's image and the image a message quotes are parsed through this.
- * Parsed references by their text. A pull-failure storm repeats a handful of images thousands of times
- * and a reference parse (an exception per invalid name) costs more than the rest of classification, so the
- * results are memoised; parsing is deterministic, so this changes no answer. Bounded: cleared when full.
+ * `tryParseImageReference`, memoised; both the image a message quotes and (for ingest and the bench) the pod's
+ * image go through it. A pull-failure storm repeats a handful of images thousands of times, and a parse costs
+ * about as much as the rest of classification; parsing is deterministic, so the memo changes no answer.
+ * Bounded: cleared when full.
  */
 const REFERENCE_MEMO_MAX = 4096;
 const referenceMemo = new Map<string, ImageReference | null>();

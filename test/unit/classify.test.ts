@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classify } from '../../lib/classify/index.ts';
+import { classify, parseReference } from '../../lib/classify/index.ts';
+import { tryParseImageReference } from '../../lib/image/index.ts';
 
 const NGINX_TAG_MISSING =
   'Failed to pull image "nginx:1.99": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:1.99": failed to resolve reference "docker.io/library/nginx:1.99": docker.io/library/nginx:1.99: not found';
@@ -358,5 +359,27 @@ describe('classify: evidence never carries secrets', () => {
     expect(result.evidence).toBe(
       'unexpected status from GET request to https://ghcr.io/token?…: 403 Forbidden',
     );
+  });
+});
+
+describe('parseReference (the memoised reference parser)', () => {
+  it('answers exactly what tryParseImageReference answers, first time, repeated and after the memo fills', () => {
+    const inputs = [
+      'nginx',
+      'nginx:1.99',
+      'Acme/App:1',
+      'XXX',
+      '',
+      `localhost:5000/a/b@sha256:${'a'.repeat(64)}`,
+    ];
+    for (let round = 0; round < 2; round += 1) {
+      for (const input of inputs) {
+        expect(parseReference(input)).toEqual(tryParseImageReference(input));
+      }
+    }
+    for (let i = 0; i < 5000; i += 1) parseReference(`acme/app-${i}:1`);
+    for (const input of inputs) expect(parseReference(input)).toEqual(tryParseImageReference(input));
+    expect(parseReference('nginx:1.99')?.canonical).toBe('docker.io/library/nginx:1.99');
+    expect(parseReference('Acme/App:1')).toBeNull();
   });
 });
