@@ -113,6 +113,15 @@ export const RULES: readonly Rule[] = [
     back: ['write ', 'open ', 'mkdir '],
   },
 
+  {
+    // kubelet could not reach its own runtime (`dial unix /run/containerd/containerd.sock: connect: connection
+    // refused`): a node problem no cause id names, and never a registry one; kept out of the network rules.
+    id: 'node.runtime-unreachable',
+    cause: 'unknown',
+    confidence: 0.7,
+    any: ['dial unix', 'containerd.sock', 'crio.sock', 'dockershim.sock', 'docker.sock'],
+  },
+
   // ── the innermost transport failure ─────────────────────────────────────────────────────────────────
   {
     // Before DNS/refused/TLS: `proxyconnect tcp: dial tcp: lookup proxy…` is a proxy problem first.
@@ -244,8 +253,9 @@ export const RULES: readonly Rule[] = [
     back: ['denied: '],
   },
   {
-    // GCR / Artifact Registry: `denied: Permission "artifactregistry.repositories.downloadArtifacts" denied`.
-    id: 'auth.gcp-permission',
+    // GCR / Artifact Registry `denied: Permission "artifactregistry.repositories.downloadArtifacts" denied`,
+    // GHCR `denied: permission_denied: …`.
+    id: 'auth.permission-denied',
     cause: 'forbidden',
     confidence: 0.9,
     any: [
@@ -394,6 +404,9 @@ export const RULES: readonly Rule[] = [
       'broken pipe',
       'stream error',
       'server sent goaway',
+      'client connection lost',
+      'use of closed network connection',
+      'mismatched image rootfs',
     ],
     back: NET_ANCHORS,
   },
@@ -465,7 +478,14 @@ export const RULES: readonly Rule[] = [
     id: 'net.deadline',
     cause: 'timeout',
     confidence: 0.6,
-    any: ['deadline exceeded', 'deadlineexceeded', 'context canceled', 'code = canceled', 'request canceled'],
+    any: [
+      'deadline exceeded',
+      'deadlineexceeded',
+      'context canceled',
+      'code = canceled',
+      'request canceled',
+      'because of no progress',
+    ],
     back: ['context '],
   },
   {

@@ -296,6 +296,21 @@ describe('classify: precedence', () => {
       'corrupt_or_interrupted',
     ],
     [
+      "containerd's pull-progress timeout",
+      'failed to pull and unpack image "docker.io/library/big:1": failed to copy: httpReadSeeker: failed open: failed to do request: Get "https://production.cloudflare.docker.com/x": context canceled; cancel pulling image docker.io/library/big:1 because of no progress in 1m0s',
+      'timeout',
+    ],
+    [
+      'GHCR permission_denied',
+      'failed to resolve reference "ghcr.io/acme/app:1": unexpected status from HEAD request to https://ghcr.io/v2/acme/app/manifests/1: 403 Forbidden\ndenied: permission_denied: read_package',
+      'forbidden',
+    ],
+    [
+      'an unreachable container runtime is not a registry connection failure',
+      'rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing dial unix /var/run/crio/crio.sock: connect: connection refused"',
+      'unknown',
+    ],
+    [
       'Quay expired tag',
       'reading manifest old in quay.io/acme/app: unknown: Tag old was deleted or has expired. To pull, revive via time machine',
       'tag_not_found',
