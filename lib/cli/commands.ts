@@ -18,6 +18,14 @@ interface CommandEntry {
 }
 
 export const commands: Record<string, CommandEntry> = {
+  classify: {
+    summary: 'classify image-pull event messages (cause, reason, image, evidence)',
+    load: async () => (await import('./classify.ts')).command,
+  },
+  diagnose: {
+    summary: 'check an image against its registry, step by step, and print the verdict and the fix',
+    load: async () => (await import('./diagnose.ts')).diagnoseCommand,
+  },
   replay: {
     summary: 'replay an NDJSON file of events through grouping and the notification policy',
     load: async () => (await import('./replay.ts')).command,
