@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stormEvents } from '../support/storm.ts';
+import { envelope } from '../support/envelopes.ts';
+import { stormEvents, tlsMessage } from '../support/storm.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'pullwatch-replay-test-'));
@@ -90,6 +91,43 @@ describe('pullwatch replay', () => {
     expect(out.stderr).toMatch(/mixed\.ndjson:2: .*not JSON/);
     expect(out.stderr).toMatch(/mixed\.ndjson:3: unsupported envelope version 9/);
     expect(out.stdout).toMatch(/open\s+new_incident\s+tag_not_found/);
+  });
+
+  it('reads envelopes and packs, and reports a registry-wide failure once, as a registry incident', async () => {
+    const host = 'registry.example.com';
+    const envelopes = Array.from({ length: 6 }, (_, i) => {
+      const image = `${host}/team/svc-${i}:v2`;
+      return envelope({
+        uid: `tls-${i}`,
+        reason: 'Failed',
+        message: tlsMessage(image, host),
+        last: `2026-11-01T10:00:0${i}Z`,
+        namespace: `team-${i % 3}`,
+        deployment: `svc-${i}`,
+        image,
+      });
+    });
+    const file = join(dir, 'registry.ndjson');
+    writeFileSync(
+      file,
+      [JSON.stringify(envelopes[0]), JSON.stringify({ v: 1, pack: envelopes.slice(1) })].join('\n'),
+    );
+    const out = await pullwatch(['replay', file, '--json']);
+    expect(out.code).toBe(0);
+    const lines = out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        action: 'open',
+        kind: 'registry',
+        registry: host,
+        cause: 'tls',
+        cluster: 'prod',
+        affectedTotal: 1,
+      }),
+    ]);
   });
 
   it('explains its usage', async () => {

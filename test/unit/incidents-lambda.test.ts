@@ -10,6 +10,7 @@ import { batchResponse, lambdaHandler, lambdaKit, readEnv, sqsRecords } from '..
 const saved = { ...process.env };
 const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
 const logs = vi.spyOn(console, 'log').mockImplementation(() => {});
+vi.spyOn(console, 'warn').mockImplementation(() => {});
 
 beforeAll(() => {
   Object.assign(process.env, { POWERTOOLS_DEV: 'true', POWERTOOLS_METRICS_DISABLED: 'false' });
