@@ -17,7 +17,7 @@ import { cut } from './projections.ts';
  * envelope that would exceed the message size sheds its context before it is ever sent.
  */
 function count(value: unknown): number | null {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : null;
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
 }
 
 function pick(object: Record<string, unknown>, limits: Record<string, number>): Record<string, string> {
