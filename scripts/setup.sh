@@ -27,9 +27,9 @@ if [ "$want_test" = 1 ]; then
   if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "pullwatch setup: installing Debian packages:$missing" >&2
-      DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq >&2
       # shellcheck disable=SC2086
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2
+      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $missing >&2
     else
       echo "pullwatch setup: the tests need these Debian packages:$missing" >&2
       echo "  install them with: sudo apt-get install -y$missing" >&2

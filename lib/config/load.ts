@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { PullwatchError } from '../errors.ts';
+
+export class ConfigError extends PullwatchError {}
+
+/** Reads a YAML (or JSON) settings file; a missing file is an error only when the caller says it must exist. */
+export function readConfigFile(path: string, options: { required?: boolean } = {}): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' && !options.required) return {};
+    throw new ConfigError('config_unreadable', `cannot read settings file ${path}`, { cause });
+  }
+  try {
+    return parseYaml(text) ?? {};
+  } catch (cause) {
+    throw new ConfigError(
+      'config_not_yaml',
+      `settings file ${path} is not valid YAML: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/**
+ * Validates settings once, at start. The error names every offending field by its path in the file
+ * (`routing.rules.2.namespace: …`), so a bad deploy fails loudly before it handles a single event.
+ */
+export function validateConfig<S extends z.ZodType>(schema: S, data: unknown, source: string): z.infer<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(
+    (issue) => `  ${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,
+  );
+  throw new ConfigError('config_invalid', `invalid settings in ${source}:\n${lines.join('\n')}`, {
+    cause: result.error,
+  });
+}
+
+const SECRET_KEY = /(token|secret|password|passwd|credential|apikey|api_key|authorization)$/i;
+
+/**
+ * A copy safe to print or log: values under keys that end like a secret (`botToken`, `password`) become
+ * `<secret>`. References to where a secret lives (`botTokenEnv`, `passwordSecretArn`) do not end that way and
+ * stay readable — they are how an operator debugs.
+ */
+export function redactConfig<T>(value: T): T {
+  return redact(value, '') as T;
+}
+
+function redact(value: unknown, key: string): unknown {
+  if (key && SECRET_KEY.test(key) && value !== null && value !== undefined) {
+    return '<secret>';
+  }
+  if (Array.isArray(value)) return value.map((item) => redact(item, ''));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k)]));
+  }
+  return value;
+}
