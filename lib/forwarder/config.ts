@@ -29,6 +29,8 @@ export const forwarderConfigSchema = z.object({
     .default(3600),
 
   queueUrl: z.url().optional(),
+  /** Only for VPC endpoints and emulators; unset in AWS (the SDK resolves the regional endpoint). */
+  sqsEndpoint: z.url().optional(),
   lingerMs: z.number().int().min(0).max(60_000).default(250),
   bufferMaxEvents: z.number().int().min(1).max(1_000_000).default(10_000),
   bufferMaxBytes: z
@@ -88,6 +90,7 @@ export const FORWARDER_ENV: ReadonlyArray<{ env: string; key: keyof ForwarderCon
   { env: 'PULLWATCH_FORWARD_ALL_WARNINGS', key: 'forwardAllWarnings', kind: 'bool' },
   { env: 'PULLWATCH_RESOLVE_WINDOW_SECONDS', key: 'resolveWindowSeconds', kind: 'int' },
   { env: 'PULLWATCH_QUEUE_URL', key: 'queueUrl', kind: 'string' },
+  { env: 'PULLWATCH_SQS_ENDPOINT', key: 'sqsEndpoint', kind: 'string' },
   { env: 'PULLWATCH_LINGER_MS', key: 'lingerMs', kind: 'int' },
   { env: 'PULLWATCH_BUFFER_MAX_EVENTS', key: 'bufferMaxEvents', kind: 'int' },
   { env: 'PULLWATCH_BUFFER_MAX_BYTES', key: 'bufferMaxBytes', kind: 'int' },
