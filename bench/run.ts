@@ -4,7 +4,9 @@ import { type BenchRow, renderTable } from './table.ts';
  * `npm run bench`: every benchmark module, one table. Modules are listed here so the order is stable;
  * `npm run bench -- classify` runs only the modules whose name contains an argument.
  */
-const modules: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> = {};
+const modules: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> = {
+  forwarder: () => import('./forwarder.bench.ts'),
+};
 
 const filters = process.argv.slice(2);
 const rows: BenchRow[] = [];

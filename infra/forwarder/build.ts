@@ -9,6 +9,13 @@ import { build } from 'esbuild';
  */
 export const FORWARDER_ENTRY = fileURLToPath(new URL('../../lib/forwarder/main.ts', import.meta.url));
 
+/**
+ * Node flags the image runs the bundle with (the Dockerfile's CMD repeats them; the infra test checks).
+ * A 1 MB semi-space keeps the young generation small: ~5 MB less RSS for a few more scavenges. No
+ * --enable-source-maps: Node parses the whole map at load when it is on (+35 MB RSS measured).
+ */
+export const FORWARDER_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 export async function buildForwarder(outfile: string): Promise<{ bytes: number }> {
   await build({
     entryPoints: [FORWARDER_ENTRY],

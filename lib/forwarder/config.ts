@@ -43,8 +43,11 @@ export const forwarderConfigSchema = z.object({
   sendConcurrency: z.number().int().min(1).max(64).default(4),
   sendRetryBaseMs: z.number().int().min(1).max(60_000).default(200),
   sendRetryMaxMs: z.number().int().min(1).max(300_000).default(20_000),
-  /** Pack several envelopes into one SQS message (`{ v: 1, pack: [...] }`) to cut queue cost in a storm. */
-  pack: z.boolean().default(false),
+  /**
+   * Pack several envelopes into one SQS message (`{ v: 1, pack: [...] }`): `auto` only when more than one
+   * batch is waiting (a storm: fewer requests, lower cost and CPU), `always`, or `never`.
+   */
+  pack: z.enum(['auto', 'always', 'never']).default('auto'),
   packMaxBytes: z
     .number()
     .int()
@@ -97,7 +100,7 @@ export const FORWARDER_ENV: ReadonlyArray<{ env: string; key: keyof ForwarderCon
   { env: 'PULLWATCH_SEND_CONCURRENCY', key: 'sendConcurrency', kind: 'int' },
   { env: 'PULLWATCH_SEND_RETRY_BASE_MS', key: 'sendRetryBaseMs', kind: 'int' },
   { env: 'PULLWATCH_SEND_RETRY_MAX_MS', key: 'sendRetryMaxMs', kind: 'int' },
-  { env: 'PULLWATCH_PACK', key: 'pack', kind: 'bool' },
+  { env: 'PULLWATCH_PACK', key: 'pack', kind: 'string' },
   { env: 'PULLWATCH_PACK_MAX_BYTES', key: 'packMaxBytes', kind: 'int' },
   { env: 'PULLWATCH_INSPECT_PULL_SECRETS', key: 'inspectPullSecrets', kind: 'bool' },
   { env: 'PULLWATCH_WATCH_WORKLOADS', key: 'watchWorkloads', kind: 'bool' },

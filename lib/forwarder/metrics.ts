@@ -17,6 +17,8 @@ export interface ForwarderMetrics {
   ackDelay: Histogram;
   bufferEvents: Gauge;
   bufferBytes: Gauge;
+  /** The buffer gauges are read from the sender when scraped, not updated per envelope. */
+  observeBuffer(source: () => { events: number; bytes: number }): void;
   watchRestarts: Counter<'resource' | 'reason'>;
   watchBookmarks: Counter<'resource'>;
   relists: Counter<'resource' | 'reason'>;
@@ -28,7 +30,11 @@ export interface ForwarderMetrics {
 export function createForwarderMetrics(registry: Registry): ForwarderMetrics {
   const registers = [registry];
   const prefix = 'pullwatch_forwarder_';
+  let buffer: () => { events: number; bytes: number } = () => ({ events: 0, bytes: 0 });
   return {
+    observeBuffer(source) {
+      buffer = source;
+    },
     eventsSeen: new Counter({
       name: `${prefix}events_seen_total`,
       help: 'Event objects received from the API (list items and watch ADDED/MODIFIED).',
@@ -94,11 +100,17 @@ export function createForwarderMetrics(registry: Registry): ForwarderMetrics {
       name: `${prefix}buffer_events`,
       help: 'Envelopes buffered or in flight.',
       registers,
+      collect() {
+        this.set(buffer().events);
+      },
     }),
     bufferBytes: new Gauge({
       name: `${prefix}buffer_bytes`,
       help: 'Bytes of envelopes buffered or in flight.',
       registers,
+      collect() {
+        this.set(buffer().bytes);
+      },
     }),
     watchRestarts: new Counter({
       name: `${prefix}watch_restarts_total`,

@@ -44,18 +44,19 @@ function toMs(value: unknown): number | null {
 
 /** count and last-seen time, as normalizeEvent reads them (series first), from a raw core/v1 Event. */
 export function observationOf(event: Record<string, unknown>): Observation {
-  const series = isRecord(event.series) ? event.series : {};
-  const numbers = [series.count, event.count].filter(
-    (value): value is number => typeof value === 'number' && Number.isFinite(value),
-  );
-  const times = [series.lastObservedTime, event.lastTimestamp, event.eventTime]
-    .map(toMs)
-    .filter((ms): ms is number => ms !== null);
-  const created = isRecord(event.metadata) ? toMs(event.metadata.creationTimestamp) : null;
-  return {
-    count: Math.max(1, ...numbers),
-    lastSeenMs: times.length > 0 ? Math.max(...times) : created,
-  };
+  // Runs once per received event, so no intermediate arrays.
+  const series = isRecord(event.series) ? event.series : null;
+  let count = 1;
+  for (const value of [series?.count, event.count]) {
+    if (typeof value === 'number' && Number.isFinite(value) && value > count) count = value;
+  }
+  let lastSeenMs: number | null = null;
+  for (const value of [series?.lastObservedTime, event.lastTimestamp, event.eventTime]) {
+    const ms = toMs(value);
+    if (ms !== null && (lastSeenMs === null || ms > lastSeenMs)) lastSeenMs = ms;
+  }
+  if (lastSeenMs === null && isRecord(event.metadata)) lastSeenMs = toMs(event.metadata.creationTimestamp);
+  return { count, lastSeenMs };
 }
 
 export class EventPipeline implements ReflectorHandler<EventState> {

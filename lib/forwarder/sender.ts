@@ -32,7 +32,8 @@ export interface EnvelopeSenderOptions {
   maxBytes: number;
   concurrency: number;
   retry: BackoffPolicy;
-  pack: boolean;
+  /** auto: pack only while more than one batch is waiting. */
+  pack: 'auto' | 'always' | 'never';
   packMaxBytes: number;
   now: () => number;
   random: () => number;
@@ -79,6 +80,7 @@ export class EnvelopeSender {
 
   constructor(options: EnvelopeSenderOptions) {
     this.#o = options;
+    options.metrics.observeBuffer(() => ({ events: this.#heldCount, bytes: this.#heldBytes }));
   }
 
   /** Envelopes buffered or in flight. */
@@ -109,7 +111,6 @@ export class EnvelopeSender {
     this.#heldCount += 1;
     this.#heldBytes += envelope.bytes;
     this.#o.metrics.eventsEnqueued.inc({ kind: envelope.kind });
-    this.#gauges();
     this.#dispatch();
     return true;
   }
@@ -149,7 +150,6 @@ export class EnvelopeSender {
     // Entries inside a SendMessageBatch call that has not answered yet are counted now; if the call still
     // succeeds they were delivered after all, which at-least-once tolerates.
     this.#drop(abandoned, 'shutdown');
-    this.#gauges();
     this.#o.logger.error('shutdown deadline reached; envelopes not confirmed by the queue', {
       abandoned,
       deadlineMs,
@@ -161,18 +161,12 @@ export class EnvelopeSender {
     return this.#queue.length - this.#head;
   }
 
-  #gauges(): void {
-    this.#o.metrics.bufferEvents.set(this.#heldCount);
-    this.#o.metrics.bufferBytes.set(this.#heldBytes);
-  }
-
   #release(entry: Entry): void {
     this.#heldCount = Math.max(0, this.#heldCount - 1);
     this.#heldBytes = Math.max(0, this.#heldBytes - entry.bytes);
   }
 
   #checkIdle(): void {
-    this.#gauges();
     if (this.#heldCount !== 0 || this.#active !== 0) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
@@ -204,10 +198,12 @@ export class EnvelopeSender {
 
   #full(): boolean {
     const queued = this.#queuedCount();
-    if (!this.#o.pack && queued >= SQS_MAX_BATCH_ENTRIES) return true;
-    const capacity = this.#o.pack
-      ? Math.min(SQS_MAX_BATCH_BYTES, SQS_MAX_BATCH_ENTRIES * this.#o.packMaxBytes)
-      : SQS_MAX_BATCH_BYTES;
+    // Packing for good waits for bytes, not entries: ten small envelopes make one small pack.
+    if (this.#o.pack !== 'always' && queued >= SQS_MAX_BATCH_ENTRIES) return true;
+    const capacity =
+      this.#o.pack === 'always'
+        ? Math.min(SQS_MAX_BATCH_BYTES, SQS_MAX_BATCH_ENTRIES * this.#o.packMaxBytes)
+        : SQS_MAX_BATCH_BYTES;
     return this.#queuedBytes >= capacity;
   }
 
@@ -258,6 +254,8 @@ export class EnvelopeSender {
     const messages: OutgoingMessage[] = [];
     const groups = new Map<string, Entry[]>();
     let batchBytes = 0;
+    const pack =
+      this.#o.pack === 'always' || (this.#o.pack === 'auto' && this.#queuedCount() > SQS_MAX_BATCH_ENTRIES);
     while (messages.length < SQS_MAX_BATCH_ENTRIES && this.#queuedCount() > 0) {
       const first = this.#queue[this.#head]!;
       if (first.bytes > SQS_MAX_BATCH_BYTES) {
@@ -268,7 +266,7 @@ export class EnvelopeSender {
       if (batchBytes + first.bytes > SQS_MAX_BATCH_BYTES) break;
       const group: Entry[] = [this.#shift()];
       let messageBytes = first.bytes;
-      if (this.#o.pack) {
+      if (pack) {
         let packBytes = PACK_OVERHEAD + first.bytes;
         while (this.#queuedCount() > 0) {
           const next = this.#queue[this.#head]!;
@@ -345,7 +343,6 @@ export class EnvelopeSender {
         codes.add('unconfirmed');
         retry.push(pending.find((m) => m.id === id)!);
       }
-      this.#gauges();
       if (retry.length === 0) return;
       const delayMs = backoffDelay(attempt, this.#o.retry, this.#o.random);
       attempt += 1;

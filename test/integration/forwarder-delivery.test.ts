@@ -246,7 +246,7 @@ describe('forwarder delivery (SQS emulator)', () => {
   });
 
   it('packs envelopes into fewer messages when asked, each readable by the ingest', async () => {
-    harness = await startHarness(api, sqs, { pack: true, lingerMs: 200 });
+    harness = await startHarness(api, sqs, { pack: 'always', lingerMs: 200 });
     await harness.forwarder.ready;
     for (let i = 0; i < 30; i += 1) api.upsert('events', failure(`packed-${i}`));
     await harness.settle();

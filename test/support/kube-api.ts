@@ -28,7 +28,7 @@ export interface RecordedRequest {
   query: Record<string, string>;
 }
 
-type KubeObject = Record<string, unknown> & {
+export type KubeObject = Record<string, unknown> & {
   metadata: Record<string, unknown> & {
     name: string;
     namespace?: string;
@@ -37,12 +37,13 @@ type KubeObject = Record<string, unknown> & {
   };
 };
 
+/** Objects are replaced, never changed in place, so history and list snapshots can share them. */
 interface Change {
   rv: number;
   resource: Resource;
   namespace: string | null;
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  object: KubeObject;
+  /** The watch line, serialised once. */
+  line: string;
 }
 
 interface WatchConnection {
@@ -192,18 +193,15 @@ export async function startKubeApi(init: Partial<KubeApiStandIn['options']> = {}
     });
   }
 
-  function record(resource: Resource, type: Change['type'], object: KubeObject): void {
-    const change: Change = {
-      rv,
-      resource,
-      namespace: object.metadata.namespace ?? null,
-      type,
-      object: structuredClone(object),
-    };
-    history.push(change);
-    const line = JSON.stringify({ type, object: change.object });
+  function record(resource: Resource, type: 'ADDED' | 'MODIFIED' | 'DELETED', object: KubeObject): void {
+    const namespace = object.metadata.namespace ?? null;
+    const line = JSON.stringify({ type, object });
+    history.push({ rv, resource, namespace, line });
     for (const connection of watches) {
-      if (connection.resource === resource && matches(connection.namespace, change.object)) {
+      if (
+        connection.resource === resource &&
+        (connection.namespace === null || connection.namespace === namespace)
+      ) {
         send(connection, line);
       }
     }
@@ -243,8 +241,7 @@ export async function startKubeApi(init: Partial<KubeApiStandIn['options']> = {}
           keyOf(a.metadata.namespace, a.metadata.name).localeCompare(
             keyOf(b.metadata.namespace, b.metadata.name),
           ),
-        )
-        .map((object) => structuredClone(object));
+        );
       snapshot = { rv, items };
     }
     const end = limit > 0 ? Math.min(snapshot.items.length, offset + limit) : snapshot.items.length;
@@ -312,8 +309,12 @@ export async function startKubeApi(init: Partial<KubeApiStandIn['options']> = {}
       }
     } else {
       for (const change of history) {
-        if (change.rv > fromRv && change.resource === resource && matches(namespace, change.object)) {
-          send(connection, JSON.stringify({ type: change.type, object: change.object }));
+        if (
+          change.rv > fromRv &&
+          change.resource === resource &&
+          (namespace === null || change.namespace === namespace)
+        ) {
+          send(connection, change.line);
         }
       }
     }
@@ -413,7 +414,7 @@ export async function startKubeApi(init: Partial<KubeApiStandIn['options']> = {}
       return rv;
     },
     upsert(resource, object) {
-      const copy = structuredClone(object);
+      const copy: KubeObject = { ...object, metadata: { ...object.metadata } };
       const namespace = CLUSTER_SCOPED.has(resource) ? null : (copy.metadata.namespace ?? null);
       const key = keyOf(namespace, copy.metadata.name);
       const existing = objects(resource).get(key);
@@ -422,7 +423,7 @@ export async function startKubeApi(init: Partial<KubeApiStandIn['options']> = {}
       copy.metadata.uid ??= (existing?.metadata.uid as string | undefined) ?? `uid-${resource}-${++uidSeq}`;
       objects(resource).set(key, copy);
       record(resource, existing ? 'MODIFIED' : 'ADDED', copy);
-      return structuredClone(copy);
+      return copy;
     },
     remove(resource, namespace, name) {
       const key = keyOf(CLUSTER_SCOPED.has(resource) ? null : namespace, name);
@@ -430,13 +431,14 @@ export async function startKubeApi(init: Partial<KubeApiStandIn['options']> = {}
       if (!existing) return;
       objects(resource).delete(key);
       rv += 1;
-      const copy = structuredClone(existing);
-      copy.metadata.resourceVersion = String(rv);
-      record(resource, 'DELETED', copy);
+      record(resource, 'DELETED', {
+        ...existing,
+        metadata: { ...existing.metadata, resourceVersion: String(rv) },
+      });
     },
     get(resource, namespace, name) {
       const object = objects(resource).get(keyOf(CLUSTER_SCOPED.has(resource) ? null : namespace, name));
-      return object ? structuredClone(object) : undefined;
+      return object ? { ...object, metadata: { ...object.metadata } } : undefined;
     },
     compact() {
       compactedRv = rv + 1;

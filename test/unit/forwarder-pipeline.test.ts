@@ -90,7 +90,7 @@ beforeEach(() => {
     maxBytes: 1 << 20,
     concurrency: 1,
     retry: { baseMs: 1, maxMs: 1 },
-    pack: false,
+    pack: 'never',
     packMaxBytes: 65536,
     now: () => now,
     random: () => 0,

@@ -77,7 +77,7 @@ function makeSender(queue: QueueSender, overrides: Partial<EnvelopeSenderOptions
     maxBytes: 10 * 1024 * 1024,
     concurrency: 1,
     retry: { baseMs: 100, maxMs: 1000 },
-    pack: false,
+    pack: 'never',
     packMaxBytes: 64 * 1024,
     now: () => Date.now(),
     random: () => 0.5,
@@ -140,7 +140,7 @@ describe('EnvelopeSender batching and linger', () => {
 
   it('packs envelopes into `{v:1, pack:[…]}` messages that ingest can read one by one', async () => {
     const queue = new ScriptedQueue();
-    const sender = makeSender(queue, { pack: true, packMaxBytes: 8 * 1024 });
+    const sender = makeSender(queue, { pack: 'always', packMaxBytes: 8 * 1024 });
     const sent = Array.from({ length: 40 }, (_, i) => envelope(i, 200));
     for (const entry of sent) sender.enqueue(entry);
     await vi.advanceTimersByTimeAsync(300);
@@ -156,6 +156,32 @@ describe('EnvelopeSender batching and linger', () => {
     expect(envelopes.map((event) => event && 'metadata' in event && event.metadata?.uid)).toEqual(
       sent.map((entry) => entry.uid),
     );
+  });
+});
+
+describe('EnvelopeSender automatic packing', () => {
+  it('sends single envelopes while traffic is light and packs only while more than one batch waits', async () => {
+    const queue = new ScriptedQueue();
+    const sender = makeSender(queue, { pack: 'auto', concurrency: 1 });
+    for (let i = 0; i < 3; i += 1) sender.enqueue(envelope(i));
+    await vi.advanceTimersByTimeAsync(250);
+    await sender.waitIdle();
+    expect(queue.calls.map((call) => call.length)).toEqual([3]);
+    expect(queue.delivered.every((body) => !body.includes('"pack":['))).toBe(true);
+
+    // A storm: 10 leave at once as single messages; the 25 that pile up behind them leave packed.
+    for (let i = 3; i < 38; i += 1) sender.enqueue(envelope(i));
+    await vi.advanceTimersByTimeAsync(0);
+    await sender.waitIdle();
+    expect(queue.calls.map((call) => call.length)).toEqual([3, 10, 1]);
+    expect(queue.calls[2]![0]!.body.startsWith('{"v":1,"pack":[')).toBe(true);
+    const uids = queue.delivered.flatMap((body) =>
+      parseQueueMessage(body).map((r) =>
+        r.ok && 'metadata' in r.envelope.event ? r.envelope.event.metadata?.uid : null,
+      ),
+    );
+    expect(uids).toEqual(Array.from({ length: 38 }, (_, i) => `uid-${i}`));
+    expect(await metricValue(metrics.eventsForwarded, { kind: 'event' })).toBe(38);
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { FORWARDER_NODE_FLAGS } from '../../infra/forwarder/build.ts';
 import { FORWARDER_ENV, loadForwarderConfig } from '../../lib/forwarder/config.ts';
 
 /**
@@ -327,5 +328,8 @@ describe('forwarder manifests (infra/forwarder)', () => {
     const finalStage = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
     expect(finalStage).toMatch(/^USER (65532|nonroot)/m);
     expect(finalStage).not.toMatch(/^RUN /m);
+    // The image runs the bundle with the flags the benchmark measured.
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(finalStage)![1]!) as string[];
+    expect(cmd).toEqual([...FORWARDER_NODE_FLAGS, '/app/forwarder.mjs']);
   });
 });
