@@ -1,6 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildForwarder, FORWARDER_NODE_FLAGS } from '../../infra/forwarder/build.ts';
 import { parseQueueMessage } from '../../lib/events/envelope.ts';
 import { type FauxqsService, startFauxqs, TEST_CREDENTIALS, TEST_REGION } from '../support/fauxqs.ts';
 import { eventObject, type KubeApiStandIn, nodeObject, startKubeApi } from '../support/kube-api.ts';
@@ -19,8 +23,8 @@ interface Run {
   waitForLog(message: string): Promise<Record<string, unknown>>;
 }
 
-function run(env: Record<string, string>): Run {
-  const proc = spawn(process.execPath, [MAIN], {
+function run(env: Record<string, string>, entry: string[] = [MAIN]): Run {
+  const proc = spawn(process.execPath, entry, {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
@@ -148,6 +152,45 @@ describe('forwarder container entry (lib/forwarder/main.ts)', () => {
       parseQueueMessage(m.body).map((r) => (r.ok ? r.envelope.cluster : 'invalid')),
     );
     expect(clusters).toEqual(['main-test', 'main-test', 'main-test']);
+  });
+
+  it('the bundle the image runs (esbuild, no node_modules) starts, forwards and stops cleanly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pullwatch-bundle-'));
+    try {
+      const bundle = join(dir, 'forwarder.mjs');
+      await buildForwarder(bundle);
+      const queue = await sqs.createQueue(`bundle-${Date.now()}`);
+      const forwarder = run(
+        {
+          PULLWATCH_CLUSTER: 'bundle-test',
+          PULLWATCH_QUEUE_URL: queue.url,
+          PULLWATCH_SQS_ENDPOINT: sqs.endpoint,
+          KUBECONFIG: api.kubeconfigPath,
+          PULLWATCH_HTTP_PORT: '0',
+          PULLWATCH_LINGER_MS: '10',
+        },
+        [...FORWARDER_NODE_FLAGS, bundle],
+      );
+      await forwarder.waitForLog('forwarder ready');
+      api.upsert(
+        'events',
+        eventObject({
+          namespace: 'shop',
+          pod: 'api',
+          type: 'Normal',
+          reason: 'BackOff',
+          message: 'Back-off pulling image "x:1"',
+        }),
+      );
+      let messages: Awaited<ReturnType<typeof queue.queue.receive>> = [];
+      while (messages.length === 0) messages = await queue.queue.receive({ maxMessages: 10, waitSeconds: 1 });
+      const [result] = parseQueueMessage(messages[0]!.body);
+      expect(result?.ok && result.envelope.cluster).toBe('bundle-test');
+      forwarder.child.kill('SIGTERM');
+      expect(await forwarder.exited).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start on a bad setting and names the variable', async () => {
