@@ -5,7 +5,11 @@ import { type BenchRow, renderTable } from './table.ts';
  * `npm run bench -- classify` runs only the modules whose name contains an argument.
  */
 const modules: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> = {
+  classify: () => import('./classify.bench.ts'),
   forwarder: () => import('./forwarder.bench.ts'),
+  image: () => import('./image.bench.ts'),
+  notify: () => import('./notify.bench.ts'),
+  registry: () => import('./registry.bench.ts'),
 };
 
 const filters = process.argv.slice(2);

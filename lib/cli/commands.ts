@@ -17,7 +17,16 @@ interface CommandEntry {
   load: () => Promise<Command>;
 }
 
-export const commands: Record<string, CommandEntry> = {};
+export const commands: Record<string, CommandEntry> = {
+  classify: {
+    summary: 'classify image-pull event messages (cause, reason, image, evidence)',
+    load: async () => (await import('./classify.ts')).command,
+  },
+  diagnose: {
+    summary: 'check an image against its registry, step by step, and print the verdict and the fix',
+    load: async () => (await import('./diagnose.ts')).diagnoseCommand,
+  },
+};
 
 export function usage(): string {
   const names = Object.keys(commands).sort();

@@ -11,6 +11,16 @@ export interface EvidenceItem {
   /** One line a human reads: `GET /v2/team/api/manifests/v9 → 404 MANIFEST_UNKNOWN (38 ms)`. */
   summary: string;
   durationMs?: number;
+  /** What was asked, e.g. `HEAD https://registry.example.com/v2/team/api/manifests/v9`. */
+  request?: string;
+  /** HTTP status of the answer, when there was one. */
+  status?: number;
+  /** Registry error code from the body (`MANIFEST_UNKNOWN`, `NAME_UNKNOWN`, `DENIED`, `TOOMANYREQUESTS` …). */
+  code?: string;
+  /** The response headers that matter for the verdict (content type, digest, auth challenge, rate limit …). */
+  headers?: Record<string, string>;
+  /** Error text (network, TLS …) when the step failed without an HTTP answer. Never holds credentials. */
+  error?: string;
 }
 
 export interface RemediationStep {

@@ -1,0 +1,524 @@
+import type { Cause } from './causes.ts';
+
+/**
+ * One line of the cause table. A rule fires when the lower-cased message contains one of `any` (a cheap
+ * `includes` prefilter) and, when given, `pattern` also matches (patterns run on the lower-cased text and
+ * never see a message whose prefilter failed). The first rule in RULES that fires decides the cause, so the
+ * table order IS the precedence: kubelet's own verdicts, then the innermost transport failure (proxy, DNS,
+ * routing, refused, TLS), then the registry's answer (limits, permission, ambiguity, credentials,
+ * availability, content), then generic wrappers (5xx, timeouts, EOF, "not found") last.
+ */
+export interface Rule {
+  id: string;
+  cause: Cause;
+  /** 0–1: a registry error code or a Go net error is specific; a bare status or wrapper phrase is not. */
+  confidence: number;
+  /** Lower-case substrings; the rule is only considered when at least one occurs. */
+  any: readonly string[];
+  /** Optional confirmation on the lower-cased text; its match is where the evidence starts. */
+  pattern?: RegExp;
+  /**
+   * Lower-case anchors searched backwards (at most 240 characters) from the match, so the evidence shows
+   * the whole Go error (`dial tcp 10.0.0.1:443: connect: connection refused`, not just its tail).
+   */
+  back?: readonly string[];
+  /** Start the evidence at the last occurrence instead of the first: the innermost clause of a Go chain. */
+  last?: boolean;
+}
+
+const NET_ANCHORS = [
+  'dial tcp',
+  'dial udp',
+  'read tcp',
+  'read udp',
+  'write tcp',
+  'lookup ',
+  'net/http: ',
+] as const;
+const STATUS_ANCHORS = [
+  'unexpected status',
+  'unexpected http status',
+  'status code',
+  'error parsing http',
+] as const;
+
+/**
+ * An HTTP status as the runtimes print it (`: 403 Forbidden`, `(HTTP code 403)`, `StatusCode: 403,`), but
+ * not the same digits inside a version, address or digest (`v1.403`, `10.4.0.3`, `sha256:…403…`).
+ */
+const STATUS = (code: number) => `(?:^|[\\s(=\\[])${code}(?:$|[\\s),:\\]])`;
+
+export const RULES: readonly Rule[] = [
+  // ── kubelet's own verdicts: nothing was fetched, the text is kubelet's ──────────────────────────────
+  {
+    id: 'kubelet.never-pull',
+    cause: 'never_pull_policy',
+    confidence: 1,
+    any: ['pull policy of never', 'errimageneverpull'],
+    back: ['is not present'],
+  },
+  {
+    id: 'kubelet.invalid-name',
+    cause: 'invalid_reference',
+    confidence: 0.95,
+    any: [
+      'failed to apply default image tag',
+      "couldn't parse image",
+      'invalid reference format',
+      'invalidimagename',
+      'repository name must be lowercase',
+      'repository name must be canonical',
+      'invalid image name',
+      'invalid checksum digest format',
+      'unsupported digest algorithm',
+    ],
+  },
+  {
+    // CRI-O / containers-image short-name policy: the reference must be fully qualified on this node.
+    id: 'runtime.short-name',
+    cause: 'invalid_reference',
+    confidence: 0.85,
+    any: [
+      'short-name "',
+      'short-name resolution',
+      'short name mode',
+      'unqualified image',
+      'unqualified-search',
+    ],
+    back: ['no registries configured', 'short-name'],
+  },
+  {
+    id: 'runtime.signature',
+    cause: 'signature_policy',
+    confidence: 0.95,
+    any: [
+      'signaturevalidationfailed',
+      'signature validation failed',
+      'source image rejected',
+      'signature was required',
+      'signatures were accepted',
+      'rejected by policy',
+      'verifying signatures',
+      'invalid gpg signature',
+      'signature verification failed',
+      'image verification failed',
+      'is not signed',
+    ],
+  },
+  {
+    id: 'node.disk-full',
+    cause: 'disk_full',
+    confidence: 0.95,
+    any: ['no space left on device', 'disk quota exceeded', 'enospc'],
+    back: ['write ', 'open ', 'mkdir '],
+  },
+
+  {
+    // kubelet could not reach its own runtime (`dial unix /run/containerd/containerd.sock: connect: connection
+    // refused`): a node problem no cause id names, and never a registry one; kept out of the network rules.
+    id: 'node.runtime-unreachable',
+    cause: 'unknown',
+    confidence: 0.7,
+    any: ['dial unix', 'containerd.sock', 'crio.sock', 'dockershim.sock', 'docker.sock'],
+  },
+
+  // ── the innermost transport failure ─────────────────────────────────────────────────────────────────
+  {
+    // Before DNS/refused/TLS: `proxyconnect tcp: dial tcp: lookup proxy…` is a proxy problem first.
+    id: 'net.proxy',
+    cause: 'proxy',
+    confidence: 0.9,
+    any: ['proxyconnect', 'proxy authentication required'],
+  },
+  {
+    // Any failure inside `lookup <host>` (no such host, timeout, refused by the resolver) is DNS.
+    id: 'net.dns-lookup',
+    cause: 'dns',
+    confidence: 0.9,
+    any: ['lookup '],
+    pattern: /\blookup [^\s:"]+(?: on [^\s"]+)?: /,
+  },
+  {
+    id: 'net.dns',
+    cause: 'dns',
+    confidence: 0.85,
+    any: [
+      'no such host',
+      'server misbehaving',
+      'name resolution',
+      'name or service not known',
+      'nodename nor servname',
+      'no address associated with hostname',
+    ],
+    back: NET_ANCHORS,
+  },
+  {
+    id: 'net.unreachable',
+    cause: 'network_unreachable',
+    confidence: 0.9,
+    any: ['no route to host', 'network is unreachable', 'host is unreachable', 'ehostunreach', 'enetunreach'],
+    back: NET_ANCHORS,
+  },
+  {
+    id: 'net.refused',
+    cause: 'connection_refused',
+    confidence: 0.9,
+    any: ['connection refused', 'econnrefused'],
+    back: NET_ANCHORS,
+  },
+  {
+    // Go's transport timeouts: no answer came back (`dial tcp …: i/o timeout`, `Client.Timeout exceeded`).
+    id: 'net.timeout',
+    cause: 'timeout',
+    confidence: 0.85,
+    any: [
+      'i/o timeout',
+      'timed out',
+      'timeout exceeded',
+      'timeout awaiting',
+      'etimedout',
+      '408 request timeout',
+    ],
+    back: NET_ANCHORS,
+  },
+  {
+    // A handshake that never completes is a network timeout, not a certificate problem.
+    id: 'net.tls-handshake-timeout',
+    cause: 'timeout',
+    confidence: 0.85,
+    any: ['tls handshake timeout'],
+    back: ['net/http: '],
+  },
+  {
+    // TLS spoken to a plain-HTTP registry (or the reverse).
+    id: 'registry.http-vs-https',
+    cause: 'http_vs_https',
+    confidence: 0.95,
+    any: [
+      'server gave http response to https client',
+      'http request to an https server',
+      'first record does not look like a tls handshake',
+      'oversized record received',
+      'malformed http response',
+    ],
+  },
+  {
+    id: 'registry.tls',
+    cause: 'tls',
+    confidence: 0.9,
+    any: [
+      'x509: ',
+      'tls: ',
+      'certificate has expired',
+      'certificate signed by',
+      'certificate is valid for',
+      'certificate is not valid',
+      'certificate verify failed',
+      'unknown certificate authority',
+      'bad certificate',
+      'ssl routines',
+      'handshake failure',
+    ],
+  },
+
+  // ── what the registry answered ──────────────────────────────────────────────────────────────────────
+  {
+    // Docker Hub's `toomanyrequests`, ECR's `Rate exceeded`, any 429; also kubelet's own pull QPS limit.
+    id: 'registry.rate-limit',
+    cause: 'rate_limited',
+    confidence: 0.95,
+    any: ['toomanyrequests', 'too many requests', 'rate limit', 'rate exceeded', 'pull qps exceeded', '429'],
+    back: STATUS_ANCHORS,
+    pattern: new RegExp(
+      `toomanyrequests|too many requests|rate limit|rate exceeded|pull qps exceeded|${STATUS(429)}`,
+    ),
+  },
+  {
+    // Expired ECR tokens are answered 403 with this text: the credentials were accepted once.
+    id: 'auth.ecr-token-expired',
+    cause: 'forbidden',
+    confidence: 0.95,
+    any: ['authorization token has expired'],
+    back: ['denied: '],
+  },
+  {
+    id: 'auth.iam-denied',
+    cause: 'forbidden',
+    confidence: 0.95,
+    any: [
+      'is not authorized to perform',
+      'no identity-based policy allows',
+      'no resource-based policy allows',
+    ],
+    back: ['denied: '],
+  },
+  {
+    // GCR / Artifact Registry `denied: Permission "artifactregistry.repositories.downloadArtifacts" denied`,
+    // GHCR `denied: permission_denied: …`.
+    id: 'auth.permission-denied',
+    cause: 'forbidden',
+    confidence: 0.9,
+    any: [
+      'denied: permission',
+      'permission denied for "',
+      'artifactregistry.',
+      'does not have permission',
+      'token exchange failed',
+    ],
+  },
+  {
+    // ACR network rules: `client with IP '…' is not allowed access`.
+    id: 'auth.network-rule',
+    cause: 'forbidden',
+    confidence: 0.9,
+    any: ['is not allowed access', 'client with ip'],
+  },
+  {
+    // Harbor's vulnerability gate refuses the pull on policy, whatever the credentials.
+    id: 'auth.registry-policy',
+    cause: 'forbidden',
+    confidence: 0.8,
+    any: ['cannot be pulled due to configured policy', 'prevent images with vulnerability'],
+  },
+  {
+    // Docker Hub (and the DENIED code everywhere) answer the same for a missing and a private repository.
+    id: 'registry.not-found-or-denied',
+    cause: 'repo_not_found_or_denied',
+    confidence: 0.9,
+    any: [
+      'pull access denied',
+      'may require authorization',
+      "may require 'docker login'",
+      'does not exist or no pull access',
+      'insufficient_scope',
+      'requested access to the resource is denied',
+    ],
+  },
+  {
+    // An anonymous token refused with 401 (GHCR, Quay): the repository is private or does not exist.
+    id: 'registry.anonymous-token-401',
+    cause: 'repo_not_found_or_denied',
+    confidence: 0.8,
+    any: ['anonymous token'],
+    pattern: new RegExp(`anonymous token[^\\n]*?${STATUS(401)}`),
+  },
+  {
+    // A bare DENIED code with no message (GHCR: `…/manifests/latest": denied`).
+    id: 'registry.bare-denied',
+    cause: 'repo_not_found_or_denied',
+    confidence: 0.6,
+    any: ['denied'],
+    pattern: /(?:^|[:"] )denied\s*$/m,
+  },
+  {
+    id: 'auth.http-403',
+    cause: 'forbidden',
+    confidence: 0.85,
+    any: ['403'],
+    pattern: new RegExp(STATUS(403)),
+    back: STATUS_ANCHORS,
+  },
+  {
+    id: 'auth.unauthorized',
+    cause: 'unauthorized',
+    confidence: 0.9,
+    any: [
+      'unauthorized',
+      'authentication required',
+      'no basic auth credentials',
+      'basic: access denied',
+      'incorrect username or password',
+      'invalid username',
+      'credentials are not valid',
+      'not authorized',
+      'may not login',
+      'authorization failed',
+    ],
+    back: ['denied: ', ...STATUS_ANCHORS],
+  },
+  {
+    // A 401 with no word for it (`error parsing HTTP 401 response body`).
+    id: 'auth.http-401',
+    cause: 'unauthorized',
+    confidence: 0.8,
+    any: ['401'],
+    pattern: new RegExp(STATUS(401)),
+    back: STATUS_ANCHORS,
+  },
+  {
+    // The token endpoint answered 400 to the credentials we sent (GitLab, GCR with a bad key).
+    id: 'auth.oauth-token-400',
+    cause: 'unauthorized',
+    confidence: 0.6,
+    any: ['oauth token'],
+    pattern: new RegExp(`oauth token[^\\n]*?${STATUS(400)}`),
+  },
+  {
+    id: 'auth.denied',
+    cause: 'forbidden',
+    confidence: 0.7,
+    any: ['denied: ', 'forbidden'],
+  },
+  {
+    id: 'availability.platform',
+    cause: 'platform_mismatch',
+    confidence: 0.95,
+    any: [
+      'no match for platform',
+      'no matching manifest for',
+      'no image found in manifest list',
+      'no image found in image index',
+      'does not match the specified platform',
+      'cannot be used on this platform',
+      'does not match the host operating system',
+      'architecture mismatch',
+    ],
+  },
+  {
+    // Local content store damage and interrupted or mangled downloads; before "not found" because
+    // containerd reports a missing local blob as `content digest sha256:…: not found`.
+    id: 'node.content',
+    cause: 'corrupt_or_interrupted',
+    confidence: 0.85,
+    any: [
+      'content digest',
+      'failed commit on ref',
+      'unexpected commit digest',
+      'failed size validation',
+      'size mismatch',
+      'digest mismatch',
+      'digest did not match',
+      'layer verification failed',
+      'config verification failed',
+      'extraction snapshot',
+      'parent snapshot',
+      'failed to register layer',
+      'wrong diff id',
+      'invalid tar header',
+      'gzip: invalid',
+      'flate: corrupt',
+      'zlib: invalid',
+      'failed to read expected number of bytes',
+      'unexpected eof',
+      'connection reset by peer',
+      'broken pipe',
+      'stream error',
+      'server sent goaway',
+      'client connection lost',
+      'use of closed network connection',
+      'mismatched image rootfs',
+    ],
+    back: NET_ANCHORS,
+  },
+  {
+    // The registry listed a blob it cannot serve: the registry's storage is inconsistent.
+    id: 'registry.blob-missing',
+    cause: 'registry_server_error',
+    confidence: 0.75,
+    any: ['blob unknown', 'blob_unknown', 'from remote: not found', 'content at '],
+    pattern: /blob[ _]unknown|from remote: not found|content at [^\s]+ not found/,
+  },
+  {
+    id: 'availability.repo',
+    cause: 'repo_not_found',
+    confidence: 0.9,
+    any: [
+      'name unknown',
+      'name_unknown',
+      'repository name not known',
+      'does not exist in the registry',
+      'project ',
+      'repository ',
+    ],
+    pattern:
+      /name[ _]unknown|repository name not known|does not exist in the registry|\bproject [^\s]+ not found|\brepository (?:[^\s]+ )?(?:not found|does not exist)/,
+  },
+  {
+    id: 'availability.tag',
+    cause: 'tag_not_found',
+    confidence: 0.9,
+    any: [
+      'manifest unknown',
+      'manifest_unknown',
+      'manifest for ',
+      'requested image not found',
+      'manifest tagged by',
+      'was deleted or has expired',
+      'artifact ',
+      'tag ',
+    ],
+    pattern:
+      /manifest[ _]unknown|manifest for [^\s]+ not found|requested image not found|manifest tagged by "[^"]*" is not found|was deleted or has expired|\bartifact [^\s]+ not found|\btag [^\s]+ not found/,
+  },
+
+  // ── generic wrappers: only when nothing more specific was said ──────────────────────────────────────
+  {
+    // A real 5xx from the registry; docker's own `API error (500)` / `(HTTP code 500)` wrapper is not one.
+    id: 'registry.5xx',
+    cause: 'registry_server_error',
+    confidence: 0.8,
+    any: [
+      'internal server error',
+      'bad gateway',
+      'service unavailable',
+      'service temporarily unavailable',
+      'gateway timeout',
+      'gateway time-out',
+      'unexpected http status: 5',
+      'unavailable: ',
+      'status code 5',
+      'response body',
+    ],
+    back: STATUS_ANCHORS,
+    pattern:
+      /internal server error|bad gateway|service (?:temporarily )?unavailable|gateway time-?out|unexpected http status: 5\d\d|(?:^|\n|: )unavailable: |status code 5\d\d|error parsing http 5\d\d response/,
+  },
+  {
+    // Cancellation wrappers: the pull outlived its deadline (kubelet's runtime timeout, no progress).
+    id: 'net.deadline',
+    cause: 'timeout',
+    confidence: 0.6,
+    any: [
+      'deadline exceeded',
+      'deadlineexceeded',
+      'context canceled',
+      'code = canceled',
+      'request canceled',
+      'because of no progress',
+    ],
+    back: ['context '],
+  },
+  {
+    // A connection closed mid-response: `Get "https://…/data?…": EOF`.
+    id: 'net.eof',
+    cause: 'corrupt_or_interrupted',
+    confidence: 0.6,
+    any: ['eof'],
+    pattern: /: eof\b/,
+    back: ['failed to do request', 'failed open'],
+  },
+  {
+    // containerd's `failed to resolve reference "x": x: not found` and gRPC NotFound: the manifest is missing.
+    id: 'availability.not-found',
+    cause: 'tag_not_found',
+    confidence: 0.7,
+    any: ['not found', 'code = notfound', '404'],
+    pattern: new RegExp(`not found|code = notfound|${STATUS(404)}`),
+    last: true,
+    back: ['": '],
+  },
+  {
+    // CRI-O's RegistryUnavailable with no further detail.
+    id: 'registry.unavailable',
+    cause: 'registry_server_error',
+    confidence: 0.5,
+    any: ['registryunavailable', 'registry is unavailable'],
+  },
+  {
+    // Old kubelet/docker: the pull "failed" with no reason at all.
+    id: 'kubelet.no-cause',
+    cause: 'none',
+    confidence: 0.5,
+    any: ['image pull failed for unknown error'],
+  },
+];

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CAUSES, categoryOf, classify, EVIDENCE_MAX } from '../../lib/classify/index.ts';
+
+interface Row {
+  message: string;
+  reason: string;
+  runtime: string;
+  cause: string;
+  image: string;
+  source: string;
+  note: string;
+}
+
+function load(name: string): Row[] {
+  const url = new URL(`../fixtures/${name}`, import.meta.url);
+  return readFileSync(url, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Row);
+}
+
+const corpus = load('pull-failures.jsonl');
+const extra = load('classify-extra.jsonl');
+
+function label(row: Row, index: number): string {
+  return `#${index + 1} ${row.cause} (${row.runtime}): ${row.message.slice(0, 90)}`;
+}
+
+function checkRow(row: Row): void {
+  const result = classify({ reason: row.reason, message: row.message });
+  expect(result.cause).toBe(row.cause);
+  expect(result.category).toBe(categoryOf(result.cause));
+  if (row.cause !== 'none') expect(['pull_failure', 'pull_backoff']).toContain(result.kind);
+  if (row.cause !== 'none' && row.cause !== 'unknown') {
+    expect(result.evidence.length).toBeGreaterThan(0);
+    expect(result.evidence.length).toBeLessThanOrEqual(EVIDENCE_MAX);
+    // Evidence is cut from the message; only URL queries are masked, so outside them it is verbatim.
+    const head = result.evidence.split('?…')[0]?.replace(/…$/, '') ?? '';
+    expect(row.message).toContain(head);
+  }
+  // When the message quotes the pod's image, that quote is what imageText reports.
+  if (
+    row.image &&
+    (row.message.includes(`image "${row.image}"`) || row.message.includes(`tag "${row.image}"`))
+  ) {
+    expect(result.imageText).toBe(row.image);
+  }
+}
+
+describe('shared corpus (test/fixtures/pull-failures.jsonl)', () => {
+  it('has the 89 labelled messages', () => {
+    expect(corpus).toHaveLength(89);
+  });
+  corpus.forEach((row, index) => {
+    it(label(row, index), () => checkRow(row));
+  });
+});
+
+describe('extra real wordings (test/fixtures/classify-extra.jsonl)', () => {
+  it('has at least 40 messages, none copied from the corpus, each with a source', () => {
+    expect(extra.length).toBeGreaterThanOrEqual(40);
+    const corpusMessages = new Set(corpus.map((row) => row.message));
+    for (const row of extra) {
+      expect(corpusMessages.has(row.message)).toBe(false);
+      expect(row.source.trim()).not.toBe('');
+      expect(CAUSES).toContain(row.cause);
+    }
+  });
+
+  it('covers every cause id and every runtime', () => {
+    expect(new Set(extra.map((row) => row.cause))).toEqual(new Set(CAUSES));
+    const runtimes = new Set(extra.map((row) => row.runtime));
+    for (const runtime of ['containerd', 'cri-o', 'docker']) expect(runtimes).toContain(runtime);
+  });
+
+  extra.forEach((row, index) => {
+    it(label(row, index), () => checkRow(row));
+  });
+});

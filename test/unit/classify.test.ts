@@ -1,0 +1,400 @@
+import { describe, expect, it } from 'vitest';
+import { classify, parseReference } from '../../lib/classify/index.ts';
+import { tryParseImageReference } from '../../lib/image/index.ts';
+
+const NGINX_TAG_MISSING =
+  'Failed to pull image "nginx:1.99": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:1.99": failed to resolve reference "docker.io/library/nginx:1.99": docker.io/library/nginx:1.99: not found';
+
+describe('classify: kinds and waiting reasons', () => {
+  it('reads a containerd tag-not-found failure: cause, canonical image, registry, innermost evidence', () => {
+    const result = classify({ reason: 'Failed', type: 'Warning', message: NGINX_TAG_MISSING });
+    expect(result).toMatchObject({
+      kind: 'pull_failure',
+      reason: 'ErrImagePull',
+      cause: 'tag_not_found',
+      category: 'availability',
+      image: 'docker.io/library/nginx:1.99',
+      registry: 'docker.io',
+      imageText: 'nginx:1.99',
+      evidence: 'docker.io/library/nginx:1.99: not found',
+    });
+  });
+
+  it('treats Pulled and "already present" as pulled, and Pulling as no signal', () => {
+    expect(
+      classify({
+        reason: 'Pulled',
+        message:
+          'Successfully pulled image "ghcr.io/acme/api:1.2" in 1.234s (1.234s including waiting). Image size: 1024 bytes.',
+      }),
+    ).toMatchObject({ kind: 'pulled', cause: 'none', image: 'ghcr.io/acme/api:1.2', registry: 'ghcr.io' });
+    expect(classify({ message: 'Container image "busybox" already present on machine' })).toMatchObject({
+      kind: 'pulled',
+      image: 'docker.io/library/busybox:latest',
+    });
+    expect(classify({ reason: 'Pulling', message: 'Pulling image "busybox:1.36"' })).toMatchObject({
+      kind: 'not_image',
+      cause: 'none',
+    });
+  });
+
+  it('reads back-off without cause text as none, and with an appended previous error as that cause', () => {
+    expect(
+      classify({ reason: 'BackOff', type: 'Normal', message: 'Back-off pulling image "tutum/curl"' }),
+    ).toMatchObject({
+      kind: 'pull_backoff',
+      reason: 'ImagePullBackOff',
+      cause: 'none',
+      image: 'docker.io/tutum/curl:latest',
+    });
+    const waiting = classify({
+      reason: 'ImagePullBackOff',
+      message: `Back-off pulling image "nginx:1.99": ErrImagePull: ${NGINX_TAG_MISSING.slice(NGINX_TAG_MISSING.indexOf('rpc error'))}`,
+    });
+    expect(waiting).toMatchObject({
+      kind: 'pull_backoff',
+      reason: 'ImagePullBackOff',
+      cause: 'tag_not_found',
+    });
+    expect(
+      classify({
+        reason: 'ImagePullBackOff',
+        message: 'Back-off pulling image "x/y:1": ErrImagePull: a brand new failure',
+      }).cause,
+    ).toBe('unknown');
+  });
+
+  it('maps bare waiting reasons: no-cause names to none, cause-bearing names to their cause', () => {
+    expect(classify({ reason: 'Failed', message: 'Error: ErrImagePull' })).toMatchObject({
+      kind: 'pull_backoff',
+      reason: 'ErrImagePull',
+      cause: 'none',
+      evidence: '',
+    });
+    expect(classify({ reason: 'Failed', message: 'Error: ImagePullBackOff' })).toMatchObject({
+      reason: 'ImagePullBackOff',
+      cause: 'none',
+    });
+    expect(classify({ reason: 'Failed', message: 'Error: InvalidImageName' })).toMatchObject({
+      kind: 'pull_failure',
+      reason: 'InvalidImageName',
+      cause: 'invalid_reference',
+    });
+    expect(classify({ reason: 'ErrImageNeverPull', message: '' })).toMatchObject({
+      reason: 'ErrImageNeverPull',
+      cause: 'never_pull_policy',
+    });
+  });
+
+  it('keeps the waiting reason CRI-O signals while the cause comes from the text inside it', () => {
+    expect(
+      classify({
+        reason: 'Failed',
+        message:
+          'Failed to pull image "registry.example.com/team/app:2": RegistryUnavailable: pinging container registry registry.example.com: Get "https://registry.example.com/v2/": dial tcp 10.0.0.7:443: connect: connection refused',
+      }),
+    ).toMatchObject({
+      reason: 'RegistryUnavailable',
+      cause: 'connection_refused',
+      category: 'network',
+      registry: 'registry.example.com',
+      evidence: 'dial tcp 10.0.0.7:443: connect: connection refused',
+    });
+    expect(
+      classify({
+        reason: 'RegistryUnavailable',
+        message: 'image pull failed for registry.example.com/team/app:2 because the registry is unavailable.',
+      }),
+    ).toMatchObject({
+      reason: 'RegistryUnavailable',
+      cause: 'registry_server_error',
+      image: 'registry.example.com/team/app:2',
+    });
+  });
+
+  it('sets InvalidImageName for kubelet parse failures and keeps the unparseable text', () => {
+    const result = classify({
+      reason: 'InspectFailed',
+      message:
+        'Failed to apply default image tag "Acme/App:1": couldn\'t parse image reference "Acme/App:1": invalid reference format: repository name must be lowercase',
+    });
+    expect(result).toMatchObject({
+      kind: 'pull_failure',
+      reason: 'InvalidImageName',
+      cause: 'invalid_reference',
+      image: null,
+      imageText: 'Acme/App:1',
+    });
+  });
+
+  it('reads sandbox (pause) image pull failures as pull failures without a container waiting reason', () => {
+    const result = classify({
+      reason: 'FailedCreatePodSandBox',
+      message:
+        'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to get sandbox image "registry.k8s.io/pause:3.9": failed to pull image "registry.k8s.io/pause:3.9": failed to pull and unpack image "registry.k8s.io/pause:3.9": failed to resolve reference "registry.k8s.io/pause:3.9": failed to do request: Head "https://registry.k8s.io/v2/pause/manifests/3.9": dial tcp 34.96.108.209:443: i/o timeout',
+    });
+    expect(result).toMatchObject({
+      kind: 'pull_failure',
+      reason: null,
+      cause: 'timeout',
+      image: 'registry.k8s.io/pause:3.9',
+    });
+  });
+
+  it('reads old FailedSync events through their escaped quotes', () => {
+    const result = classify({
+      reason: 'FailedSync',
+      message:
+        'Error syncing pod, skipping: failed to "StartContainer" for "web" with ErrImagePull: "rpc error: code = 2 desc = Error response from daemon: {\\"message\\":\\"manifest for acme/web:9 not found\\"}"',
+    });
+    expect(result).toMatchObject({ kind: 'pull_failure', reason: 'ErrImagePull', cause: 'tag_not_found' });
+  });
+
+  it('leaves events that are not about image pulls alone', () => {
+    for (const event of [
+      { reason: 'BackOff', message: 'Back-off restarting failed container app in pod web-1_default(uid)' },
+      {
+        reason: 'Failed',
+        message:
+          'Error: failed to create containerd task: failed to create shim task: no space left on device',
+      },
+      {
+        reason: 'Unhealthy',
+        message:
+          'Readiness probe failed: Get "http://10.0.0.4:8080/ready": dial tcp 10.0.0.4:8080: connect: connection refused',
+      },
+      {
+        reason: 'FailedMount',
+        message: 'MountVolume.SetUp failed for volume "config" : configmap "app" not found',
+      },
+      { reason: 'Scheduled', message: 'Successfully assigned default/web-1 to node-a' },
+    ]) {
+      expect(classify(event), event.message).toMatchObject({
+        kind: 'not_image',
+        cause: 'none',
+        reason: null,
+      });
+    }
+  });
+
+  it('classifies a bare runtime error (no reason, as the CLI receives it) when a rule recognises it', () => {
+    expect(
+      classify({ message: 'dial tcp: lookup registry.internal on 10.96.0.10:53: no such host' }),
+    ).toMatchObject({
+      kind: 'pull_failure',
+      cause: 'dns',
+      image: null,
+    });
+    expect(classify({ message: 'hello world' })).toMatchObject({ kind: 'not_image', cause: 'none' });
+  });
+
+  it('gives unknown, with no evidence, to a pull failure it does not recognise', () => {
+    expect(
+      classify({ reason: 'Failed', message: 'Failed to pull image "acme/app:1": something nobody has seen' }),
+    ).toMatchObject({
+      kind: 'pull_failure',
+      cause: 'unknown',
+      category: 'unknown',
+      evidence: '',
+      confidence: 0,
+      image: 'docker.io/acme/app:1',
+    });
+  });
+});
+
+describe('classify: precedence', () => {
+  const cases: Array<[string, string, string]> = [
+    [
+      "a specific ECR denial beats Docker's ambiguous wrapper",
+      "Error response from daemon: pull access denied for 1.dkr.ecr.eu-west-1.amazonaws.com/app, repository does not exist or may require 'docker login': denied: User: arn:aws:sts::1:assumed-role/node/i-1 is not authorized to perform: ecr:BatchGetImage on resource: arn:aws:ecr:eu-west-1:1:repository/app",
+      'forbidden',
+    ],
+    [
+      'the proxy beats the refused connection to it',
+      'failed to do request: Head "https://registry-1.docker.io/v2/library/nginx/manifests/latest": proxyconnect tcp: dial tcp 10.1.1.1:3128: connect: connection refused',
+      'proxy',
+    ],
+    [
+      'a DNS lookup that times out is DNS',
+      'Get "https://quay.io/v2/": dial tcp: lookup quay.io on 10.96.0.10:53: read udp 10.0.0.5:4000->10.96.0.10:53: i/o timeout',
+      'dns',
+    ],
+    [
+      'a TLS handshake timeout is a timeout, not TLS',
+      'Get "https://ghcr.io/v2/": net/http: TLS handshake timeout',
+      'timeout',
+    ],
+    [
+      'a rate limit that mentions authenticating is a rate limit',
+      'toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading',
+      'rate_limited',
+    ],
+    [
+      'an ECR rate limit',
+      'failed to copy: httpReadSeeker: failed open: unexpected status code https://1.dkr.ecr.us-east-1.amazonaws.com/v2/app/blobs/sha256:abc: 429 Too Many Requests - Server message: toomanyrequests: Rate exceeded',
+      'rate_limited',
+    ],
+    [
+      'the innermost timeout beats the token-fetch wrapper',
+      'failed to authorize: failed to fetch oauth token: Post "https://auth.example.com/token": dial tcp 10.2.2.2:443: i/o timeout',
+      'timeout',
+    ],
+    [
+      "docker's own API error (500) is not a registry 5xx",
+      'API error (500): Get https://registry.example.com/v2/app/manifests/1: unauthorized: authentication required',
+      'unauthorized',
+    ],
+    [
+      'a local content-store miss is not a missing tag',
+      'failed to pull and unpack image "docker.io/library/redis:7": failed to unpack image on snapshotter overlayfs: content digest sha256:0c18b88b8db3c193eefeede31a80d5d0c850306076b7166910ed239685dd20b0: not found',
+      'corrupt_or_interrupted',
+    ],
+    [
+      'a blob the registry lists but cannot serve is a registry error',
+      'failed to copy: httpReadSeeker: failed open: could not fetch content descriptor sha256:0123 (application/vnd.oci.image.layer.v1.tar+gzip) from remote: not found',
+      'registry_server_error',
+    ],
+    [
+      'Harbor reports a missing project',
+      'failed to resolve reference "harbor.example.com/nope/app:1": unexpected status from HEAD request to https://harbor.example.com/v2/nope/app/manifests/1: 404 Not Found\nunknown: project nope not found: project nope not found',
+      'repo_not_found',
+    ],
+    [
+      'distribution NAME_UNKNOWN',
+      'reading manifest 1 in registry.example.com/nope: name unknown: repository name not known to registry',
+      'repo_not_found',
+    ],
+    [
+      'GCR permission denial',
+      'Error response from daemon: Get https://gcr.io/v2/acme/app/manifests/1: denied: Permission denied for "1" from request "/v2/acme/app/manifests/1".',
+      'forbidden',
+    ],
+    [
+      'ACR network rule',
+      'failed to resolve reference "acme.azurecr.io/app:1": failed to authorize: failed to fetch anonymous token: unexpected status: 403 Forbidden\ndenied: client with IP \'203.0.113.9\' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.',
+      'forbidden',
+    ],
+    [
+      'a bare GHCR denied',
+      'Error response from daemon: Head "https://ghcr.io/v2/acme/secret/manifests/latest": denied',
+      'repo_not_found_or_denied',
+    ],
+    ['kubelet pull QPS throttle', 'pull QPS exceeded', 'rate_limited'],
+    [
+      'HTTP spoken to a TLS port, as Go reports it',
+      'Get "https://registry.example.com:5000/v2/": net/http: HTTP/1.x transport connection broken: malformed HTTP response "\\x15\\x03\\x01\\x00\\x02\\x02"',
+      'http_vs_https',
+    ],
+    [
+      'a Windows image on a Linux node',
+      'image operating system "windows" cannot be used on this platform',
+      'platform_mismatch',
+    ],
+    [
+      'a broken local snapshot chain is not a missing tag',
+      'failed to pull and unpack image "docker.io/library/redis:7": failed to prepare extraction snapshot "extract-123-abc sha256:0123": parent snapshot sha256:4567 does not exist: not found',
+      'corrupt_or_interrupted',
+    ],
+    [
+      "containerd's pull-progress timeout",
+      'failed to pull and unpack image "docker.io/library/big:1": failed to copy: httpReadSeeker: failed open: failed to do request: Get "https://production.cloudflare.docker.com/x": context canceled; cancel pulling image docker.io/library/big:1 because of no progress in 1m0s',
+      'timeout',
+    ],
+    [
+      'GHCR permission_denied',
+      'failed to resolve reference "ghcr.io/acme/app:1": unexpected status from HEAD request to https://ghcr.io/v2/acme/app/manifests/1: 403 Forbidden\ndenied: permission_denied: read_package',
+      'forbidden',
+    ],
+    [
+      'an unreachable container runtime is not a registry connection failure',
+      'rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing dial unix /var/run/crio/crio.sock: connect: connection refused"',
+      'unknown',
+    ],
+    [
+      'Quay expired tag',
+      'reading manifest old in quay.io/acme/app: unknown: Tag old was deleted or has expired. To pull, revive via time machine',
+      'tag_not_found',
+    ],
+  ];
+  for (const [name, message, cause] of cases) {
+    it(name, () => {
+      expect(classify({ reason: 'ErrImagePull', message }).cause).toBe(cause);
+    });
+  }
+
+  it('does not read rule words inside an image name as causes', () => {
+    const result = classify({
+      reason: 'Failed',
+      message:
+        'Failed to pull image "enix/x509-certificate-exporter:9.9.9": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/enix/x509-certificate-exporter:9.9.9": failed to resolve reference "docker.io/enix/x509-certificate-exporter:9.9.9": docker.io/enix/x509-certificate-exporter:9.9.9: not found',
+    });
+    expect(result.cause).toBe('tag_not_found');
+    const tlsImage = classify({
+      reason: 'Failed',
+      message:
+        'Failed to pull image "acme/tls:403": Error response from daemon: manifest for acme/tls:403 not found: manifest unknown: manifest unknown',
+    });
+    expect(tlsImage.cause).toBe('tag_not_found');
+  });
+
+  it('does not read version numbers as HTTP statuses', () => {
+    const result = classify({
+      reason: 'Failed',
+      message:
+        'Failed to pull image "acme/app:1.403.429": failed to pull and unpack image "docker.io/acme/app:1.403.429": failed to resolve reference "docker.io/acme/app:1.403.429": docker.io/acme/app:1.403.429: not found',
+    });
+    expect(result.cause).toBe('tag_not_found');
+  });
+});
+
+describe('classify: evidence never carries secrets', () => {
+  it('masks URL query strings (signed CDN and S3 links) and user-info', () => {
+    const result = classify({
+      reason: 'Failed',
+      message:
+        'Failed to pull image "ecr/app:1": failed to copy: httpReadSeeker: failed open: failed to do request: Get "https://prod-eu-west-1-starport-layer-bucket.s3.eu-west-1.amazonaws.com/abc/def?X-Amz-Security-Token=SECRETTOKEN&X-Amz-Signature=SECRETSIG": dial tcp 52.1.1.1:443: connect: connection refused',
+    });
+    expect(result.cause).toBe('connection_refused');
+    const proxied = classify({
+      message:
+        'proxyconnect tcp: dial tcp: lookup http://user:hunter2@proxy.corp:3128/?token=abc: no such host',
+    });
+    for (const evidence of [result.evidence, proxied.evidence]) {
+      expect(evidence).not.toMatch(/SECRET|hunter2|token=abc/);
+    }
+    expect(proxied.evidence).toContain('http://…@proxy.corp:3128/?…');
+  });
+
+  it('keeps the decisive clause of a masked URL', () => {
+    const result = classify({
+      reason: 'Failed',
+      message:
+        'Failed to pull image "ghcr.io/acme/app:1": failed to pull and unpack image "ghcr.io/acme/app:1": failed to resolve reference "ghcr.io/acme/app:1": failed to authorize: failed to fetch oauth token: unexpected status from GET request to https://ghcr.io/token?scope=repository%3Aacme%2Fapp%3Apull&service=ghcr.io: 403 Forbidden',
+    });
+    expect(result.evidence).toBe(
+      'unexpected status from GET request to https://ghcr.io/token?…: 403 Forbidden',
+    );
+  });
+});
+
+describe('parseReference (the memoised reference parser)', () => {
+  it('answers exactly what tryParseImageReference answers, first time, repeated and after the memo fills', () => {
+    const inputs = [
+      'nginx',
+      'nginx:1.99',
+      'Acme/App:1',
+      'XXX',
+      '',
+      `localhost:5000/a/b@sha256:${'a'.repeat(64)}`,
+    ];
+    for (let round = 0; round < 2; round += 1) {
+      for (const input of inputs) {
+        expect(parseReference(input)).toEqual(tryParseImageReference(input));
+      }
+    }
+    for (let i = 0; i < 5000; i += 1) parseReference(`acme/app-${i}:1`);
+    for (const input of inputs) expect(parseReference(input)).toEqual(tryParseImageReference(input));
+    expect(parseReference('nginx:1.99')?.canonical).toBe('docker.io/library/nginx:1.99');
+    expect(parseReference('Acme/App:1')).toBeNull();
+  });
+});
