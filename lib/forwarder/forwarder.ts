@@ -193,8 +193,9 @@ export function startForwarder(deps: ForwarderDeps): RunningForwarder {
     }
     if (!stopping) for (const reflector of events) reflector.start();
   });
+  // Ready means complete context too: a cache that cannot sync keeps the pod unready (and visible).
   const readyPromise = eventsStarted
-    .then(() => Promise.all(events.map((reflector) => reflector.firstSync)))
+    .then(() => Promise.all([cachesReady, ...events.map((reflector) => reflector.firstSync)]))
     .then(() => {
       ready = true;
       logger.info('forwarder ready', {

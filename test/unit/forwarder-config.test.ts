@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FORWARDER_ENV, forwarderConfigSchema, loadForwarderConfig } from '../../lib/forwarder/config.ts';
 
@@ -52,5 +53,26 @@ describe('forwarder settings', () => {
     const keys = Object.keys(forwarderConfigSchema.shape).sort();
     expect(FORWARDER_ENV.map((entry) => entry.key).sort()).toEqual(keys);
     expect(new Set(FORWARDER_ENV.map((entry) => entry.env)).size).toBe(FORWARDER_ENV.length);
+  });
+
+  it('documents every variable, with its default, in the README', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## The in-cluster forwarder'),
+      readme.indexOf('## Benchmarks'),
+    );
+    const defaults = forwarderConfigSchema.parse({ clusterName: 'c' }) as Record<string, unknown>;
+    for (const { env, key } of FORWARDER_ENV) {
+      const row = section.split('\n').find((line) => line.startsWith(`| \`${env}\``));
+      expect([env, row !== undefined]).toEqual([env, true]);
+      const value = defaults[key];
+      if (
+        typeof value === 'number' ||
+        typeof value === 'boolean' ||
+        (typeof value === 'string' && value !== 'c')
+      ) {
+        expect([env, row!.includes(`\`${String(value)}\``)]).toEqual([env, true]);
+      }
+    }
   });
 });
