@@ -76,13 +76,15 @@ export function createKubeApi(kubeConfig: KubeConfig, options: KubeApiOptions = 
     path: string,
     query: Record<string, string>,
     allowMissing: boolean,
+    signal?: AbortSignal,
   ): Promise<unknown> {
     const url = new URL(server() + path);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const context = new RequestContext(url.toString(), HttpMethod.GET);
     context.setHeaderParam('Accept', 'application/json');
     await kubeConfig.applySecurityAuthentication(context);
-    context.setSignal(AbortSignal.timeout(requestTimeoutMs));
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    context.setSignal(signal ? AbortSignal.any([signal, timeout]) : timeout);
     let status: number;
     let body: string;
     try {
@@ -117,7 +119,7 @@ export function createKubeApi(kubeConfig: KubeConfig, options: KubeApiOptions = 
     async list(path: string, listOptions: ListOptions): Promise<ListPage> {
       const query: Record<string, string> = { limit: String(listOptions.limit) };
       if (listOptions.continueToken) query.continue = listOptions.continueToken;
-      const body = await getJson(path, query, false);
+      const body = await getJson(path, query, false, listOptions.signal);
       const metadata = isRecord(body) && isRecord(body.metadata) ? body.metadata : {};
       const items = isRecord(body) && Array.isArray(body.items) ? body.items : null;
       if (items === null || typeof metadata.resourceVersion !== 'string') {

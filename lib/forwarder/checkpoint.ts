@@ -24,6 +24,11 @@ export function isNewer(next: Observation, previous: Observation): boolean {
 }
 
 const FORMAT_VERSION = 1;
+/**
+ * Events live an hour by default (kube-apiserver --event-ttl); an entry older than a day belongs to an event
+ * deleted while the forwarder was down, which no list will ever show again.
+ */
+const MAX_AGE_MS = 24 * 3600_000;
 
 export class Checkpoint {
   readonly path: string | null;
@@ -32,10 +37,18 @@ export class Checkpoint {
   readonly #logger: ForwarderLogger;
   #dirty = false;
 
-  constructor(options: { path: string | null; logger: ForwarderLogger; maxEntries?: number }) {
+  readonly #now: () => number;
+
+  constructor(options: {
+    path: string | null;
+    logger: ForwarderLogger;
+    maxEntries?: number;
+    now?: () => number;
+  }) {
     this.path = options.path;
     this.#logger = options.logger;
     this.#maxEntries = options.maxEntries ?? 200_000;
+    this.#now = options.now ?? Date.now;
   }
 
   get size(): number {
@@ -65,7 +78,9 @@ export class Checkpoint {
         if (!Array.isArray(entry)) continue;
         const [uid, count, lastSeenMs] = entry as [unknown, unknown, unknown];
         if (typeof uid !== 'string' || typeof count !== 'number') continue;
-        this.#entries.set(uid, { count, lastSeenMs: typeof lastSeenMs === 'number' ? lastSeenMs : null });
+        const seen = typeof lastSeenMs === 'number' ? lastSeenMs : null;
+        if (seen !== null && this.#now() - seen > MAX_AGE_MS) continue;
+        this.#entries.set(uid, { count, lastSeenMs: seen });
       }
       this.#logger.info('checkpoint loaded', { path: this.path, entries: this.#entries.size });
     } catch (error) {

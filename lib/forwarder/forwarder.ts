@@ -72,7 +72,7 @@ export function startForwarder(deps: ForwarderDeps): RunningForwarder {
   const metrics = createForwarderMetrics(deps.metricsRegistry);
   let forwarded = 0;
 
-  const checkpoint = new Checkpoint({ path: config.checkpointPath ?? null, logger });
+  const checkpoint = new Checkpoint({ path: config.checkpointPath ?? null, logger, now });
   checkpoint.load();
 
   const sender = new EnvelopeSender({

@@ -24,6 +24,8 @@ export interface KubeApi {
 export interface ListOptions {
   limit: number;
   continueToken?: string;
+  /** Aborts the request (shutdown). */
+  signal?: AbortSignal;
 }
 
 export interface ListPage {

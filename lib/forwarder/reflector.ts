@@ -186,7 +186,7 @@ export class Reflector<T> {
     let listResourceVersion: string | null = null;
     let continueToken: string | undefined;
     do {
-      const page = await kube.list(path, { limit: pageSize, continueToken });
+      const page = await kube.list(path, { limit: pageSize, continueToken, signal: this.#stop.signal });
       listResourceVersion ??= page.resourceVersion;
       for (const object of page.items) {
         if (this.#options.countSeen) this.#options.metrics.eventsSeen.inc({ origin: 'list' });

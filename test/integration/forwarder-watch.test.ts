@@ -217,6 +217,17 @@ describe('forwarder watch (Kubernetes API stand-in → SQS emulator)', () => {
     expect(observed(harness.received)).toEqual(['event:waiting.fail:Failed#1']);
   });
 
+  it('stops promptly even while the API server leaves a list unanswered', async () => {
+    api.options.hang = true;
+    harness = await startHarness(api, sqs);
+    while (!api.requests.some((r) => r.resource === 'pods' && !r.watch))
+      await new Promise((r) => setTimeout(r, 10));
+    // The list would wait for its 30 s request timeout; stopping aborts it instead.
+    const report = await harness.forwarder.stop(1000);
+    expect(report).toEqual({ drained: true, abandoned: 0, forwarded: 0 });
+    expect(harness.forwarder.isReady()).toBe(false);
+  });
+
   it('recovers from server errors on the watch (the client informer would stop for good)', async () => {
     harness = await startHarness(api, sqs);
     await harness.forwarder.ready;

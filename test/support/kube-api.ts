@@ -92,6 +92,8 @@ export interface KubeApiStandIn {
     silent: boolean;
     /** Lines written in chunks of this many bytes with this delay between them. */
     slow: { chunkBytes: number; delayMs: number } | null;
+    /** Requests are accepted and never answered (a stuck API server). */
+    hang: boolean;
   };
   close(): Promise<void>;
 }
@@ -132,6 +134,7 @@ export async function startKubeApi(init: Partial<KubeApiStandIn['options']> = {}
     bookmarkIntervalMs: 1000,
     silent: false,
     slow: null,
+    hang: false,
     ...init,
   };
   const store = new Map<Resource, Map<string, KubeObject>>();
@@ -357,6 +360,7 @@ export async function startKubeApi(init: Partial<KubeApiStandIn['options']> = {}
     }
     if (!route || request.method !== 'GET')
       return answer(response, 404, status(404, 'NotFound', 'not found'));
+    if (options.hang) return;
     const { resource, namespace, name } = route;
     if (forbidden.has(resource)) {
       return answer(

@@ -189,7 +189,7 @@ describe('EventPipeline', () => {
     first.acknowledged('uid-Failed-app', observationOf(failed));
     first.save();
 
-    const restarted = new Checkpoint({ path, logger: recordingLogger() });
+    const restarted = new Checkpoint({ path, logger: recordingLogger(), now: () => now });
     restarted.load();
     const p = pipeline(restarted);
     const cache = new Map<string, EventState>();
@@ -201,6 +201,18 @@ describe('EventPipeline', () => {
       { kind: 'event', reason: 'Failed', count: 5 },
     ]);
     expect(await metricValue(metrics.eventsSkipped, { reason: 'already_forwarded' })).toBe(1);
+  });
+
+  it('forgets, on load, entries of events too old to be listed again', () => {
+    const path = join(dir, 'aged.json');
+    const writer = new Checkpoint({ path, logger: recordingLogger() });
+    writer.acknowledged('old', { count: 1, lastSeenMs: now - 25 * 3600_000 });
+    writer.acknowledged('recent', { count: 1, lastSeenMs: now - 3600_000 });
+    writer.save();
+    const reader = new Checkpoint({ path, logger: recordingLogger(), now: () => now });
+    reader.load();
+    expect(reader.get('old')).toBeUndefined();
+    expect(reader.get('recent')).toEqual({ count: 1, lastSeenMs: now - 3600_000 });
   });
 
   it('starts without a checkpoint it cannot read, and says so', () => {
