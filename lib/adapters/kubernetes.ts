@@ -82,7 +82,14 @@ export function createKubeApi(kubeConfig: KubeConfig, options: KubeApiOptions = 
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const context = new RequestContext(url.toString(), HttpMethod.GET);
     context.setHeaderParam('Accept', 'application/json');
-    await kubeConfig.applySecurityAuthentication(context);
+    try {
+      await kubeConfig.applySecurityAuthentication(context);
+    } catch (error) {
+      // Bad kubeconfig, failing exec plugin, unreadable token file: not something a retry at once fixes.
+      throw new KubeApiError('kube_config', `credentials for ${path}: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
     const timeout = AbortSignal.timeout(requestTimeoutMs);
     context.setSignal(signal ? AbortSignal.any([signal, timeout]) : timeout);
     let status: number;
