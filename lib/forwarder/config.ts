@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PullwatchError } from '../errors.ts';
 
 const dnsLabelish = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
