@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 /**
  * Bundles the forwarder (lib/forwarder/main.ts and every dependency) into one ES module for the distroless
@@ -16,6 +16,35 @@ export const FORWARDER_ENTRY = fileURLToPath(new URL('../../lib/forwarder/main.t
  */
 export const FORWARDER_NODE_FLAGS = ['--max-semi-space-size=1'];
 
+export const UNDICI_SLIM = fileURLToPath(new URL('./undici-slim.cjs', import.meta.url));
+
+/**
+ * Every KB of bundled code costs resident memory at start (source, parse, bytecode), so the bundle leaves
+ * out what the forwarder never runs:
+ * - client-node's generated models and APIs are plain classes with static type maps, but the package does
+ *   not declare them side-effect free, so esbuild would keep all ~750 of them (~330 KB, ~7 MB RSS);
+ * - undici's index eagerly loads mocks, caches, WebSocket and EventSource; client-node needs only fetch,
+ *   Agent and ProxyAgent (undici-slim.cjs).
+ */
+export const slimDependencies: Plugin = {
+  name: 'pullwatch-slim-dependencies',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^undici$/ }, () => ({ path: UNDICI_SLIM }));
+    esbuild.onResolve({ filter: /^\.\.?\// }, async (args) => {
+      if (args.pluginData === 'slim' || !args.importer.includes('/@kubernetes/client-node/dist/gen/')) return;
+      const resolved = await esbuild.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'slim',
+      });
+      if (resolved.errors.length > 0) return resolved;
+      const generated = /\/@kubernetes\/client-node\/dist\/gen\/(models|apis|types)\//.test(resolved.path);
+      return generated ? { ...resolved, sideEffects: false } : resolved;
+    });
+  },
+};
+
 export async function buildForwarder(outfile: string): Promise<{ bytes: number }> {
   await build({
     entryPoints: [FORWARDER_ENTRY],
@@ -28,6 +57,7 @@ export async function buildForwarder(outfile: string): Promise<{ bytes: number }
     sourcemap: true,
     legalComments: 'linked',
     logLevel: 'warning',
+    plugins: [slimDependencies],
     // Some dependencies are CommonJS and `require` Node built-ins; give the ES module a `require`.
     banner: {
       js: "import { createRequire as __pullwatchRequire } from 'node:module'; const require = __pullwatchRequire(import.meta.url);",
