@@ -31,6 +31,8 @@ export interface SqsConnection {
 
 export function createSqsClient(connection: SqsConnection = {}): SQSClient {
   return new SQSClient({
+    // Resolve each command's middleware stack once, not on every send (no caller adds per-call middleware).
+    cacheMiddleware: true,
     ...(connection.region ? { region: connection.region } : {}),
     ...(connection.endpoint
       ? // Emulator queue URLs carry a host that does not resolve (sqs.<region>.localhost): never follow them.

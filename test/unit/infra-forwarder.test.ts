@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { FORWARDER_NODE_FLAGS, UNDICI_SLIM } from '../../infra/forwarder/build.ts';
+import { FORWARDER_NODE_FLAGS, FORWARDER_RUNTIME_ENV, UNDICI_SLIM } from '../../infra/forwarder/build.ts';
 import { FORWARDER_ENV, loadForwarderConfig } from '../../lib/forwarder/config.ts';
 
 /**
@@ -332,6 +332,13 @@ describe('forwarder manifests (infra/forwarder)', () => {
     // The image runs the bundle with the flags the benchmark measured.
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(finalStage)![1]!) as string[];
     expect(cmd).toEqual([...FORWARDER_NODE_FLAGS, '/app/forwarder.mjs']);
+    // …and the environment it measured (ENV lines of the final stage, `KEY=value` pairs).
+    const env: Record<string, string> = {};
+    for (const line of finalStage.matchAll(/^ENV (.+)$/gm)) {
+      for (const pair of line[1]!.trim().split(/\s+/))
+        env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
+    }
+    expect(env).toMatchObject(FORWARDER_RUNTIME_ENV);
   });
 
   it("the bundle's slim undici provides everything @kubernetes/client-node imports from undici", () => {
