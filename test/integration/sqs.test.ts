@@ -86,7 +86,19 @@ describe('SqsQueue against the SQS emulator', () => {
       client: service.sqs,
     });
     const result = await missing.send([{ id: 'a', body: 'x' }]);
-    expect(result.failed).toMatchObject([{ id: 'a', retryable: false }]);
+    expect(result.failed).toMatchObject([{ id: 'a', retryable: false, code: 'QueueDoesNotExist' }]);
     await expect(missing.receive()).rejects.toMatchObject({ code: 'queue_receive_failed' });
+  });
+
+  it('keeps bodies with quotes, backslashes, control and non-ASCII characters intact (the JSON.stringify codec)', async () => {
+    const work = await service.createQueue(`codec-${Date.now()}`);
+    const bodies = ['{"v":1,"pack":[{"a":"b\\"c"}]}', 'tab\there\nline\r\u2028é ü 漢字', '\\\\ end'];
+    const sent = await work.queue.send(
+      bodies.map((body, i) => ({ id: `b${i}`, body, attributes: { n: String(i) } })),
+    );
+    expect(sent.failed).toEqual([]);
+    const received = await drain(work.queue, bodies.length);
+    expect(received.map((m) => m.body).sort()).toEqual([...bodies].sort());
+    expect(received.map((m) => m.attributes.n).sort()).toEqual(['0', '1', '2']);
   });
 });
