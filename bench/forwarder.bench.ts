@@ -127,12 +127,17 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Polls a condition; a bench that cannot finish reports why instead of hanging. */
+/**
+ * Polls a condition; a bench that cannot finish reports why instead of hanging. The conditions scrape the
+ * forwarder's /metrics, which costs the forwarder CPU and memory, so not more often than every 100 ms (a
+ * real Prometheus scrapes every 15-60 s); the burst's end is seen up to 100 ms late, which can only
+ * understate its throughput.
+ */
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`forwarder bench: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
