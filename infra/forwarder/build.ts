@@ -30,7 +30,7 @@ export const FORWARDER_NODE_FLAGS = [
 /**
  * Environment the image sets (Dockerfile ENV; the bench sets the same). glibc malloc keeps what V8's
  * compilers and Node's buffers freed: two arenas instead of eight per core, and blocks of 32 KB or more
- * mapped on their own so they go back to the system when freed (~-8 MB idle, ~-7 MB peak RSS). The
+ * mapped on their own so they go back to the system when freed (~-8 MB ready, ~-4 MB peak RSS). The
  * forwarder's few file and DNS jobs need no more than two libuv threads.
  */
 export const FORWARDER_RUNTIME_ENV: Readonly<Record<string, string>> = {
