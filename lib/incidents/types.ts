@@ -102,6 +102,22 @@ export interface IncidentRecord extends Incident {
   affectedIds: string;
   /** Epoch seconds after which the store may delete the record (DynamoDB TTL). */
   expiresAt: number;
+  /**
+   * What the latest failing pod said about how it pulls (workload incidents; absent on records written before
+   * it existed): the real names remediation commands need. Small on purpose, it is part of every write.
+   */
+  context?: IncidentContext | null;
+}
+
+/** The pull context of a workload's pods, from the forwarder's envelope (never credentials). */
+export interface IncidentContext {
+  serviceAccount: string | null;
+  imagePullSecrets: string[];
+  /** The container that runs the failing image. */
+  container: { name: string; imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never' | null } | null;
+  node: { os: string | null; arch: string | null; variant: string | null } | null;
+  /** What the forwarder learned about the named pull secrets (opt-in there); null when it did not look. */
+  pullSecrets: Array<{ name: string; exists: boolean; type: string | null; registries: string[] }> | null;
 }
 
 /** What a state change says happened; every non-`none` decision and every transition is one of these. */
