@@ -241,7 +241,7 @@ describe('slack-actions Lambda', () => {
     const resolved = await deps.store.get(key);
     expect(resolved).toMatchObject({ state: 'resolved', resolvedBy: 'button:U0ANA0001' });
     const green = stored(message);
-    expect((green.attachments?.[0] as { color?: string }).color).toBe('#2EB67D');
+    expect((green.attachments?.[0] as { color?: string } | undefined)?.color).toBe('#2EB67D');
     expect(JSON.stringify(green.attachments)).not.toContain('pullwatch_acknowledge');
 
     stack.slack.calls.length = 0;
@@ -280,7 +280,7 @@ describe('slack-actions Lambda', () => {
     const reads = ssm.calls.filter((c) => c.target === 'AmazonSSM.GetParameters');
     expect(reads).toHaveLength(1);
     expect(reads[0]).toMatchObject({ signed: true, body: { WithDecryption: true } });
-    expect((reads[0]?.body.Names as string[]).sort()).toEqual(
+    expect(((reads[0]?.body.Names as string[] | undefined) ?? []).sort()).toEqual(
       [BOT_TOKEN_PARAMETER, SIGNING_PARAMETER].sort(),
     );
   });
