@@ -291,6 +291,8 @@ class Delivery {
         this.#counts.reconciled += 1;
         this.#metrics.count('Reconciled', 1, { found: 'yes' });
         await this.#save(withMessage(this.#state, incident.openedAt, found));
+        // An earlier sender's post may show an older state.
+        await this.#update(found, message);
         return found;
       }
     }

@@ -175,8 +175,13 @@ export function failedPull(spec: {
 }
 
 /** Runs envelopes through the ingest stage onto the notices queue; returns the notices it sent. */
-export async function ingest(stack: AlertStack, envelopes: EnvelopeInput[], clock: Clock = Date.now) {
-  const { store } = stack.stores();
+export async function ingest(
+  stack: AlertStack,
+  envelopes: EnvelopeInput[],
+  clock: Clock = Date.now,
+  policy?: Policy,
+) {
+  const { store } = stack.stores(policy);
   const report = await ingestBatch(
     envelopes.map((e, i) => ({
       messageId: `in-${i}`,
@@ -268,7 +273,7 @@ export function lambdaContext(name: string, remainingMs = 30_000): Context {
 /** The notify stage wired to the stack's real services, with the clock and policy a test controls. */
 export function notifyDeps(
   stack: AlertStack,
-  options: { clock: Clock; policy?: Policy; sinks?: AlertSink[] },
+  options: { clock: Clock; policy?: Policy; sinks?: AlertSink[]; diagnose?: boolean },
 ): NotifyDependencies {
   const config = pullwatchConfigSchema.parse(stack.config());
   const prober = new RegistryProber({ config: config.registry });
@@ -281,7 +286,7 @@ export function notifyDeps(
       region: 'us-east-1',
       credentials: TEST_CREDENTIALS,
     }),
-    diagnose: registryDiagnoser(prober, 'pullwatch tests'),
+    diagnose: options.diagnose === false ? null : registryDiagnoser(prober, 'pullwatch tests'),
     sinks: options.sinks ?? [],
     deadLetters: stack.noticesDlq.queue,
     clock: options.clock,
