@@ -69,8 +69,13 @@ const PULL_MARKERS: readonly string[] = [
   'sandbox image',
   'pulling image',
   // Runtime texts that only an image pull produces, for events whose reason is generic (`Failed`) and whose
-  // message is the runtime's alone (CRI-O's `Error: Manifest does not match…`, dockershim's `pull access…`).
-  'manifest',
+  // message is the runtime's alone (CRI-O's `Error: Manifest does not match provided manifest digest…`).
+  'reading manifest',
+  'manifest unknown',
+  'manifest list',
+  'manifest digest',
+  'matching manifest',
+  'manifest for ',
   'pull access denied',
   'error pulling image',
   'pinging container registry',

@@ -112,6 +112,8 @@ export const RULES: readonly Rule[] = [
     cause: 'signature_policy',
     confidence: 0.8,
     any: ['policy.json', 'invalid policy in', 'signature policy'],
+    // An absolute path (`open /etc/containers/policy.json: …`), never a repository that happens to be named so.
+    pattern: /invalid policy in|signature policy|(?:^|[\s"'(])\/[^\s"']*\/policy\.json\b/,
   },
   {
     id: 'node.disk-full',
@@ -453,8 +455,18 @@ export const RULES: readonly Rule[] = [
     id: 'registry.blob-missing',
     cause: 'registry_server_error',
     confidence: 0.75,
-    any: ['blob unknown', 'blob_unknown', 'unknown blob', 'from remote: not found', 'content at '],
-    pattern: /blob[ _]unknown|unknown blob|from remote: not found|content at [^\s]+ not found/,
+    // Also a plain 404 on a blob the manifest names (`Error fetching blob: invalid status code from registry 404`).
+    any: [
+      'blob unknown',
+      'blob_unknown',
+      'unknown blob',
+      'from remote: not found',
+      'content at ',
+      'fetching blob',
+      '/blobs/',
+    ],
+    pattern:
+      /blob[ _]unknown|unknown blob|from remote: not found|content at [^\s]+ not found|fetching blob[^\n]*?\b404\b|\/blobs\/[^\s"]*"?: 404\b/,
   },
   {
     id: 'availability.repo',
