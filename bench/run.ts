@@ -9,6 +9,7 @@ const modules: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>>
   image: () => import('./image.bench.ts'),
   notify: () => import('./notify.bench.ts'),
   registry: () => import('./registry.bench.ts'),
+  ingest: () => import('./ingest.bench.ts'),
 };
 
 const filters = process.argv.slice(2);

@@ -26,6 +26,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'check an image against its registry, step by step, and print the verdict and the fix',
     load: async () => (await import('./diagnose.ts')).diagnoseCommand,
   },
+  replay: {
+    summary: 'replay an NDJSON file of events through grouping and the notification policy',
+    load: async () => (await import('./replay.ts')).command,
+  },
 };
 
 export function usage(): string {

@@ -30,7 +30,10 @@ export interface Incident {
   evidence: string;
   message: string;
   state: IncidentState;
-  /** Events observed (kubelet's count deltas summed); only grows. */
+  /**
+   * Events observed (kubelet's count deltas summed); only grows. Counted are the failed pulls (events that
+   * carry a failure text); BackOff and `Error: ErrImagePull` echo one and only move `lastSeen`.
+   */
   count: number;
   /** Affected pods and nodes, bounded lists (most recent kept). */
   pods: string[];
@@ -55,4 +58,74 @@ export interface Incident {
   notifiedAt: string | null;
   /** Optimistic-concurrency version; every write increments it. */
   version: number;
+}
+
+/**
+ * The incident as the store keeps it (issue 3): the contract above plus the bookkeeping that ingest, notify,
+ * slack-actions and sweep share through the IncidentStore. Every IncidentRecord is an Incident, so code that
+ * renders incidents takes either.
+ */
+export interface IncidentRecord extends Incident {
+  /** When the current episode began (first open, reopen, or open after the reopen window). */
+  openedAt: string;
+  /** `count` when the current episode began: `count - countAtOpen` events belong to this episode. */
+  countAtOpen: number;
+  /** Latest event time that carried `cause`; a different cause replaces it only with a newer event. */
+  causeSeenAt: string | null;
+  /** The cause before the latest cause change (for the thread reply), null if it never changed. */
+  previousCause: Cause | null;
+  /** The cause the latest announced state change showed; a difference later yields `cause_changed`. */
+  announcedCause: Cause | null;
+  /** State changes so far (decisions other than `none`, and transitions); notices carry it. 0 = never announced. */
+  seq: number;
+  lastAction: NoticeAction | null;
+  lastReason: string | null;
+  /** When the latest state change was decided (wall clock; drives the update interval). */
+  lastDecisionAt: string | null;
+  /**
+   * Outbox: the latest state change whose notice has not been handed to the notices queue yet. Set with the
+   * change in the same write, cleared by `markNoticeSent`; a crash in between leaves it for redelivery/sweep.
+   */
+  pendingNotice: PendingNotice | null;
+  /** Highest `seq` that notify has delivered (`recordNotification`). */
+  notifiedSeq: number;
+  /** A sender's lease on delivering a notification; a crashed sender's claim expires and can be reconciled. */
+  notifyClaim: NotifyClaim | null;
+  /** Who snoozed it and when (`snoozedUntil` says until when). */
+  snoozedBy: string | null;
+  snoozedAt: string | null;
+  /** When the last unacknowledged-incident reminder went out. */
+  remindedAt: string | null;
+  /** Compact ledger of the Kubernetes events counted so far, `id:count` (lib/incidents/ledger.ts). */
+  seen: string;
+  /** Registry incidents: compact ledger of affected workload ids, for `affectedTotal`. */
+  affectedIds: string;
+  /** Epoch seconds after which the store may delete the record (DynamoDB TTL). */
+  expiresAt: number;
+}
+
+/** What a state change says happened; every non-`none` decision and every transition is one of these. */
+export type NoticeAction =
+  | 'open'
+  | 'update'
+  | 'cause_changed'
+  | 'reopen'
+  | 'resolve'
+  | 'acknowledge'
+  | 'snooze'
+  | 'wake'
+  | 'remind';
+
+export interface PendingNotice {
+  seq: number;
+  action: NoticeAction;
+  reason: string;
+  at: string;
+}
+
+export interface NotifyClaim {
+  token: string;
+  seq: number;
+  claimedAt: string;
+  until: string;
 }
