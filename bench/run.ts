@@ -6,6 +6,7 @@ import { type BenchRow, renderTable } from './table.ts';
  */
 const modules: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>> = {
   classify: () => import('./classify.bench.ts'),
+  forwarder: () => import('./forwarder.bench.ts'),
   image: () => import('./image.bench.ts'),
   notify: () => import('./notify.bench.ts'),
   registry: () => import('./registry.bench.ts'),

@@ -1,31 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { PullwatchError } from '../errors.ts';
 
 export class ConfigError extends PullwatchError {}
-
-/** Reads a YAML (or JSON) settings file; a missing file is an error only when the caller says it must exist. */
-export function readConfigFile(path: string, options: { required?: boolean } = {}): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' && !options.required) return {};
-    throw new ConfigError('config_unreadable', `cannot read settings file ${path}`, { cause });
-  }
-  try {
-    return parseYaml(text) ?? {};
-  } catch (cause) {
-    throw new ConfigError(
-      'config_not_yaml',
-      `settings file ${path} is not valid YAML: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-}
 
 /**
  * Validates settings once, at start. The error names every offending field by its path in the file

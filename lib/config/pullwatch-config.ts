@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { policyConfigSchema } from '../incidents/policy.ts';
 import { routingConfigSchema } from '../notify/routing.ts';
 import { registryConfigSchema } from '../registry/config.ts';
-import { ConfigError, readConfigFile, validateConfig } from './load.ts';
+import { ConfigError, validateConfig } from './load.ts';
 
 /**
  * One schema for every setting that `pullwatch run` and the Lambdas share (the forwarder, which runs in the
@@ -40,28 +40,18 @@ export type PullwatchConfig = z.infer<typeof pullwatchConfigSchema>;
 export type PullwatchConfigInput = z.input<typeof pullwatchConfigSchema>;
 
 /**
- * The settings every pullwatch process shares, from (first found): the `PULLWATCH_CONFIG` environment
- * variable holding the settings as JSON (how the Lambdas get them: serverless.yml embeds pullwatch.yml at
- * deploy), the file named by `PULLWATCH_CONFIG_FILE` or `path` (YAML), else `pullwatch.yml` in the working
- * directory if it exists, else the defaults.
+ * The settings as the Lambdas get them: the `PULLWATCH_CONFIG` environment variable holding them as JSON
+ * (serverless.yml embeds pullwatch.yml at deploy); the defaults when it is unset. No YAML parser here, so the
+ * function bundles stay small.
  */
-export function loadConfig(options: { path?: string; env?: NodeJS.ProcessEnv } = {}): PullwatchConfig {
-  const env = options.env ?? process.env;
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PullwatchConfig {
   const inline = env.PULLWATCH_CONFIG;
-  if (inline !== undefined && inline.trim() !== '') {
-    let data: unknown;
-    try {
-      data = JSON.parse(inline);
-    } catch (cause) {
-      throw new ConfigError('config_not_json', 'PULLWATCH_CONFIG is not valid JSON', { cause });
-    }
-    return validateConfig(pullwatchConfigSchema, data, 'PULLWATCH_CONFIG');
+  if (inline === undefined || inline.trim() === '') return pullwatchConfigSchema.parse({});
+  let data: unknown;
+  try {
+    data = JSON.parse(inline);
+  } catch (cause) {
+    throw new ConfigError('config_not_json', 'PULLWATCH_CONFIG is not valid JSON', { cause });
   }
-  const explicit = options.path ?? env.PULLWATCH_CONFIG_FILE;
-  const path = explicit ?? 'pullwatch.yml';
-  return validateConfig(
-    pullwatchConfigSchema,
-    readConfigFile(path, { required: explicit !== undefined }),
-    path,
-  );
+  return validateConfig(pullwatchConfigSchema, data, 'PULLWATCH_CONFIG');
 }

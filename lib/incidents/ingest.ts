@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorMessage, PullwatchError } from '../errors.ts';
 import { type EnvelopeResult, parseQueueMessage } from '../events/envelope.ts';
 import type { OutgoingMessage, QueueSender } from '../queue/port.ts';
@@ -58,8 +58,6 @@ export const ingestEnvSchema = z.object({
   EVENTS_DLQ_URL: z.url().optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
-  /** Policy knobs as JSON (policyConfigSchema); the defaults apply when unset. */
-  PULLWATCH_POLICY: z.string().optional(),
 });
 
 export class IngestError extends PullwatchError {}

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CAUSES } from '../classify/causes.ts';
 import { PullwatchError } from '../errors.ts';
 import type { IncidentRecord, NoticeAction } from './types.ts';

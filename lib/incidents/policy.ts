@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { ConfigError, validateConfig } from '../config/load.ts';
+import * as z from 'zod';
 
 /**
  * The notification policy's knobs, as configuration data (seconds). The lead's config schema embeds this
@@ -71,15 +70,3 @@ export function resolvePolicy(config: PolicyConfig = {}): Policy {
 }
 
 export const DEFAULT_POLICY: Policy = resolvePolicy();
-
-/** The policy from a JSON text (an environment variable); errors name the variable and the bad fields. */
-export function policyFromJson(text: string | undefined, source: string): Policy {
-  if (text === undefined || text.trim() === '') return DEFAULT_POLICY;
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (cause) {
-    throw new ConfigError('config_invalid', `${source} is not valid JSON`, { cause });
-  }
-  return resolvePolicy(validateConfig(policyConfigSchema, data, source));
-}

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CAUSE_CATEGORY, CAUSES, type Category, type Cause } from '../classify/causes.ts';
 import type { Diagnosis } from '../diagnose/types.ts';
 import { PullwatchError } from '../errors.ts';

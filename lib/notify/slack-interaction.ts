@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PullwatchError } from '../errors.ts';
 import { type IncidentAction, parseActionId } from './slack-action-ids.ts';
 import { clip } from './text.ts';

@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { ConfigError, readConfigFile, redactConfig, validateConfig } from '../../lib/config/load.ts';
+import * as z from 'zod';
+import { readConfigFile } from '../../lib/config/file.ts';
+import { ConfigError, redactConfig, validateConfig } from '../../lib/config/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pullwatch-config-'));
 

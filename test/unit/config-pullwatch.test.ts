@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, pullwatchConfigSchema } from '../../lib/config/pullwatch-config.ts';
+import { loadConfig } from '../../lib/config/file.ts';
+import { pullwatchConfigSchema } from '../../lib/config/pullwatch-config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pullwatch-settings-'));
 

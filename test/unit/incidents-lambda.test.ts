@@ -1,9 +1,10 @@
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../lib/config/load.ts';
+import { configFromEnv } from '../../lib/config/pullwatch-config.ts';
 import { PullwatchError } from '../../lib/errors.ts';
 import { ingestEnvSchema } from '../../lib/incidents/ingest.ts';
-import { policyFromJson } from '../../lib/incidents/policy.ts';
+import { resolvePolicy } from '../../lib/incidents/policy.ts';
 import { batchResponse, lambdaHandler, lambdaKit, readEnv, sqsRecords } from '../../lib/runtime/lambda.ts';
 
 /** The shared middy stack, as every handler uses it (ingest's own test covers the happy path on real queues). */
@@ -61,11 +62,12 @@ describe('lambda stack', () => {
       expect((error as Error).message).toMatch(/INCIDENTS_TABLE/);
       expect((error as Error).message).toMatch(/NOTICES_QUEUE_URL/);
     }
-    expect(() => policyFromJson('{"updateIntervalSeconds": 0}', 'PULLWATCH_POLICY')).toThrow(
-      /PULLWATCH_POLICY[\s\S]*updateIntervalSeconds/,
+    const policyEnv = (json: string) => ({ PULLWATCH_CONFIG: json });
+    expect(() => configFromEnv(policyEnv('{"policy":{"updateIntervalSeconds": 0}}'))).toThrow(
+      /PULLWATCH_CONFIG[\s\S]*policy\.updateIntervalSeconds/,
     );
-    expect(() => policyFromJson('{', 'PULLWATCH_POLICY')).toThrow(/not valid JSON/);
-    expect(policyFromJson(undefined, 'PULLWATCH_POLICY').updateIntervalMs).toBe(60_000);
+    expect(() => configFromEnv(policyEnv('{'))).toThrow(/not valid JSON/);
+    expect(resolvePolicy(configFromEnv({}).policy).updateIntervalMs).toBe(60_000);
   });
 
   it('reads SQS records and answers with the failed message ids only', () => {
