@@ -3,20 +3,21 @@ import { ecrAuthorizationProvider } from '../lib/adapters/ecr.ts';
 import { secretsManagerReader } from '../lib/adapters/secrets-manager.ts';
 import { createSnsAdapter } from '../lib/adapters/sns.ts';
 import { createSqsClient, SqsQueue } from '../lib/adapters/sqs.ts';
-import { loadConfig } from '../lib/config/pullwatch-config.ts';
+import { configFromEnv } from '../lib/config/pullwatch-config.ts';
 import { registryDiagnoser } from '../lib/pipeline/diagnose-incident.ts';
 import * as deps from '../lib/pipeline/lambda-deps.ts';
 import { createNotifier, notifyEnvSchema } from '../lib/pipeline/notify.ts';
+import * as slackDeps from '../lib/pipeline/slack-deps.ts';
 import { RegistryProber } from '../lib/registry/prober.ts';
 import { systemClock } from '../lib/runtime/clock.ts';
 import { batchResponse, lambdaHandler, lambdaKit, readEnv, sqsRecords } from '../lib/runtime/lambda.ts';
 
 // Built once per cold start: clients, the prober's token cache and the Slack client live across invocations.
 const env = readEnv(notifyEnvSchema);
-const config = loadConfig();
+const config = configFromEnv();
 const kit = lambdaKit('notify');
 const policy = deps.policyOf(config);
-const secrets = deps.slackSecrets(config.slack, {
+const secrets = slackDeps.slackSecrets(config.slack, {
   need: deps.routesToSlack(config.routing) ? ['botToken'] : [],
   cacheKey: 'pullwatch-notify',
   ssmEndpoint: env.SSM_ENDPOINT,
@@ -29,7 +30,7 @@ const prober = new RegistryProber({
 });
 const shared = {
   ...deps.dynamoStores(env, policy),
-  routing: config.routing,
+  routing: deps.withDefaultTopic(config.routing, env.ALERTS_TOPIC_ARN),
   sns: createSnsAdapter(env.SNS_ENDPOINT ? { endpoint: env.SNS_ENDPOINT } : {}),
   diagnose: registryDiagnoser(prober, deps.checkedFromOf(config)),
   probeDeadlineMs: prober.config.deadlineMs,
@@ -40,8 +41,8 @@ const shared = {
   logger: kit.logger,
   metrics: kit.sink,
 };
-const notifierFor = deps.perSecret((token) =>
-  createNotifier({ ...shared, slack: token ? deps.slackClient(config.slack, token) : null }),
+const notifierFor = slackDeps.perSecret((token) =>
+  createNotifier({ ...shared, slack: token ? slackDeps.slackClient(config.slack, token) : null }),
 );
 
 export const handler = lambdaHandler(kit, async (event: SQSEvent, context) => {

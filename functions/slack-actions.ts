@@ -1,35 +1,38 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createSqsClient, SqsQueue } from '../lib/adapters/sqs.ts';
-import { loadConfig } from '../lib/config/pullwatch-config.ts';
+import { configFromEnv } from '../lib/config/pullwatch-config.ts';
 import { requestBodyBytes } from '../lib/notify/slack-signature.ts';
 import * as deps from '../lib/pipeline/lambda-deps.ts';
 import { handleSlackAction, slackActionsEnvSchema } from '../lib/pipeline/slack-actions.ts';
+import * as slackDeps from '../lib/pipeline/slack-deps.ts';
 import { systemClock } from '../lib/runtime/clock.ts';
 import { lambdaHandler, lambdaKit, readEnv } from '../lib/runtime/lambda.ts';
 
 // Built once per cold start. Slack wants an answer within 3 s: one quick try per Slack call, no retries.
 const env = readEnv(slackActionsEnvSchema);
-const config = loadConfig();
+const config = configFromEnv();
 const kit = lambdaKit('slack-actions');
 const policy = deps.policyOf(config);
-const secrets = deps.slackSecrets(config.slack, {
+const secrets = slackDeps.slackSecrets(config.slack, {
   need: ['botToken', 'signingSecret'],
   cacheKey: 'pullwatch-slack-actions',
   ssmEndpoint: env.SSM_ENDPOINT,
 });
 const shared = {
   ...deps.dynamoStores(env, policy),
-  notices: new SqsQueue({
-    queueUrl: env.NOTICES_QUEUE_URL,
-    client: createSqsClient({ endpoint: env.SQS_ENDPOINT }),
-  }),
+  notices: env.NOTICES_QUEUE_URL
+    ? new SqsQueue({
+        queueUrl: env.NOTICES_QUEUE_URL,
+        client: createSqsClient({ endpoint: env.SQS_ENDPOINT }),
+      })
+    : null,
   snoozeSeconds: deps.snoozeSecondsOf(policy),
   clock: systemClock,
   logger: kit.logger,
   metrics: kit.sink,
 };
-const slackFor = deps.perSecret((token) =>
-  deps.slackClient(config.slack, token ?? '', { timeoutMs: 1_200, retries: 0 }),
+const slackFor = slackDeps.perSecret((token) =>
+  slackDeps.slackClient(config.slack, token ?? '', { timeoutMs: 1_200, retries: 0 }),
 );
 
 export const handler = lambdaHandler(

@@ -1,6 +1,6 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { createSqsClient, SqsQueue } from '../lib/adapters/sqs.ts';
-import { loadConfig } from '../lib/config/pullwatch-config.ts';
+import { configFromEnv } from '../lib/config/pullwatch-config.ts';
 import { dynamoStores, policyOf } from '../lib/pipeline/lambda-deps.ts';
 import { createSweep, sweepEnvSchema } from '../lib/pipeline/sweep.ts';
 import { systemClock } from '../lib/runtime/clock.ts';
@@ -8,7 +8,7 @@ import { lambdaHandler, lambdaKit, readEnv } from '../lib/runtime/lambda.ts';
 
 // Built once per cold start. Run it with reserved concurrency 1: one sweep at a time.
 const env = readEnv(sweepEnvSchema);
-const config = loadConfig();
+const config = configFromEnv();
 const kit = lambdaKit('sweep');
 const sweep = createSweep({
   store: dynamoStores(env, policyOf(config)).store,

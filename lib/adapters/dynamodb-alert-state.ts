@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { errorMessage } from '../errors.ts';
 import { type AlertState, AlertStateError, type AlertStateStore } from '../notify/alert-state.ts';
 
@@ -65,13 +65,15 @@ export class DynamoAlertStateStore implements AlertStateStore {
 
   async claimNonce(id: string, window: { now: number; expiresAt: number }): Promise<boolean> {
     try {
+      // UpdateItem creates the item too, and needs no more permission than the incident writes already use.
       await this.#doc.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.#table,
-          Item: { pk: NONCE_PREFIX + id, expiresAt: window.expiresAt },
+          Key: { pk: NONCE_PREFIX + id },
+          UpdateExpression: 'SET expiresAt = :expires',
           // TTL deletes lazily: an expired nonce still in the table does not count.
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': Math.floor(window.now / 1000) },
+          ExpressionAttributeValues: { ':expires': window.expiresAt, ':now': Math.floor(window.now / 1000) },
         }),
       );
       return true;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorMessage, PullwatchError } from '../errors.ts';
 import { type Notice, noticeAttributes, parseNotice } from '../incidents/notice.ts';
 import type { QueueSender } from '../queue/port.ts';
@@ -59,6 +59,8 @@ export const notifyEnvSchema = z.object({
   NOTICES_DLQ_URL: z.url().optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
+  /** The deployment's SNS topic: gets what the routing's default sends to no topic. */
+  ALERTS_TOPIC_ARN: z.string().startsWith('arn:').optional(),
   SNS_ENDPOINT: z.url().optional(),
   SSM_ENDPOINT: z.url().optional(),
 });

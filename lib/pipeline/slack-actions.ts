@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorMessage, PullwatchError } from '../errors.ts';
 import { encodeNotice, noticeAttributes, noticeFor } from '../incidents/notice.ts';
 import { applyTransition, iso, type Transition } from '../incidents/state.ts';
@@ -60,7 +60,8 @@ export interface SlackActionsDependencies {
 
 export const slackActionsEnvSchema = z.object({
   INCIDENTS_TABLE: z.string().min(3),
-  NOTICES_QUEUE_URL: z.url(),
+  /** Where the click's notice goes at once (other channels, SNS); without it sweep resends it within minutes. */
+  NOTICES_QUEUE_URL: z.url().optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
   SSM_ENDPOINT: z.url().optional(),

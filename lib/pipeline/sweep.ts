@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorMessage, PullwatchError } from '../errors.ts';
 import { encodeNotice, type Notice, noticeAttributes, noticeFor } from '../incidents/notice.ts';
 import { reviewIncident } from '../incidents/review.ts';

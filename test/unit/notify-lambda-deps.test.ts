@@ -2,7 +2,8 @@ import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lib/config/load.ts';
 import { pullwatchConfigSchema } from '../../lib/config/pullwatch-config.ts';
-import { perSecret, routesToSlack, slackSecrets } from '../../lib/pipeline/lambda-deps.ts';
+import { routesToSlack, withDefaultTopic } from '../../lib/pipeline/lambda-deps.ts';
+import { perSecret, slackSecrets } from '../../lib/pipeline/slack-deps.ts';
 
 const slack = (input: object = {}) => pullwatchConfigSchema.parse({ slack: input }).slack;
 
@@ -37,10 +38,15 @@ describe('Slack secrets for the Lambdas', () => {
     expect(() => slackSecrets(slack(), { need: [], cacheKey: 'x', env: {} })).not.toThrow();
   });
 
-  it('knows whether routing sends anything to Slack, and rebuilds a client only when the token changes', () => {
+  it('knows whether routing sends anything to Slack, adds the deployment’s topic to an SNS-less default, and rebuilds a client only when the token changes', () => {
     const routing = pullwatchConfigSchema.parse({}).routing;
     expect(routesToSlack(routing)).toBe(false);
     expect(routesToSlack({ ...routing, default: { slack: ['C0ALERTS01'], sns: [] } })).toBe(true);
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:pullwatch-alerts';
+    expect(withDefaultTopic(routing, topic).default.sns).toEqual([topic]);
+    expect(withDefaultTopic(routing, undefined)).toBe(routing);
+    const own = { ...routing, default: { slack: [], sns: ['arn:aws:sns:eu-west-1:123456789012:mine'] } };
+    expect(withDefaultTopic(own, topic)).toBe(own);
     let built = 0;
     const forToken = perSecret((token) => ({ token, n: ++built }));
     expect(forToken('a')).toBe(forToken('a'));
