@@ -115,20 +115,31 @@ function pullContext(envelope: Envelope, image: string, container: string | null
     pod.containers.find((c) => c.image === image || tryParseImageReference(c.image)?.canonical === image) ??
     (pod.containers.length === 1 ? pod.containers[0] : undefined);
   const node = envelope.node;
-  return {
-    serviceAccount: pod.serviceAccount ?? null,
-    imagePullSecrets: pod.imagePullSecrets.slice(0, MAX_CONTEXT_SECRETS),
-    container: spec ? { name: spec.name, imagePullPolicy: spec.imagePullPolicy ?? null } : null,
-    node: node ? { os: node.os ?? null, arch: node.arch ?? null, variant: node.variant ?? null } : null,
-    pullSecrets: envelope.pullSecrets
-      ? envelope.pullSecrets.slice(0, MAX_CONTEXT_SECRETS).map((secret) => ({
-          name: secret.name,
-          exists: secret.exists,
-          type: secret.type ?? null,
-          registries: secret.registries.slice(0, MAX_SECRET_REGISTRIES),
-        }))
-      : null,
-  };
+  const context: IncidentContext = {};
+  if (pod.serviceAccount) context.serviceAccount = pod.serviceAccount;
+  if (pod.imagePullSecrets.length > 0)
+    context.imagePullSecrets = pod.imagePullSecrets.slice(0, MAX_CONTEXT_SECRETS);
+  if (spec) {
+    context.container = spec.imagePullPolicy
+      ? { name: spec.name, imagePullPolicy: spec.imagePullPolicy }
+      : { name: spec.name };
+  }
+  if (node && (node.os || node.arch)) {
+    context.node = {
+      ...(node.os ? { os: node.os } : {}),
+      ...(node.arch ? { arch: node.arch } : {}),
+      ...(node.variant ? { variant: node.variant } : {}),
+    };
+  }
+  if (envelope.pullSecrets && envelope.pullSecrets.length > 0) {
+    context.pullSecrets = envelope.pullSecrets.slice(0, MAX_CONTEXT_SECRETS).map((secret) => ({
+      name: secret.name,
+      exists: secret.exists,
+      ...(secret.type ? { type: secret.type } : {}),
+      registries: secret.registries.slice(0, MAX_SECRET_REGISTRIES),
+    }));
+  }
+  return Object.keys(context).length > 0 ? context : null;
 }
 
 /**

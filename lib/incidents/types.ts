@@ -109,15 +109,18 @@ export interface IncidentRecord extends Incident {
   context?: IncidentContext | null;
 }
 
-/** The pull context of a workload's pods, from the forwarder's envelope (never credentials). */
+/**
+ * The pull context of a workload's pods, from the forwarder's envelope (never credentials). Only what is
+ * known is stored (every write pays for the record's size): an absent field means not reported.
+ */
 export interface IncidentContext {
-  serviceAccount: string | null;
-  imagePullSecrets: string[];
+  serviceAccount?: string;
+  imagePullSecrets?: string[];
   /** The container that runs the failing image. */
-  container: { name: string; imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never' | null } | null;
-  node: { os: string | null; arch: string | null; variant: string | null } | null;
-  /** What the forwarder learned about the named pull secrets (opt-in there); null when it did not look. */
-  pullSecrets: Array<{ name: string; exists: boolean; type: string | null; registries: string[] }> | null;
+  container?: { name: string; imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never' };
+  node?: { os?: string; arch?: string; variant?: string };
+  /** What the forwarder learned about the named pull secrets (opt-in there). */
+  pullSecrets?: Array<{ name: string; exists: boolean; type?: string; registries: string[] }>;
 }
 
 /** What a state change says happened; every non-`none` decision and every transition is one of these. */

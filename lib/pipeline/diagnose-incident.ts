@@ -70,7 +70,13 @@ export function incidentCheckInput(incident: IncidentRecord, image: string): Inc
           nodeName,
           imagePullSecrets: context?.imagePullSecrets ?? [],
           containers: context?.container
-            ? [{ name: context.container.name, image, imagePullPolicy: context.container.imagePullPolicy }]
+            ? [
+                {
+                  name: context.container.name,
+                  image,
+                  imagePullPolicy: context.container.imagePullPolicy ?? null,
+                },
+              ]
             : [],
           workload: incident.workload,
         }
@@ -84,5 +90,7 @@ export function incidentCheckInput(incident: IncidentRecord, image: string): Inc
           variant: context?.node?.variant ?? null,
         }
       : null;
-  return { classification, pod, node, pullSecrets: context?.pullSecrets ?? null };
+  const pullSecrets =
+    context?.pullSecrets?.map((secret) => ({ ...secret, type: secret.type ?? null })) ?? null;
+  return { classification, pod, node, pullSecrets };
 }

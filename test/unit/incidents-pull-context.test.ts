@@ -52,7 +52,7 @@ describe('pull context on the incident', () => {
       serviceAccount: 'api-runner',
       imagePullSecrets: ['regcred'],
       container: { name: 'app', imagePullPolicy: 'Always' },
-      node: { os: 'linux', arch: 'arm64', variant: null },
+      node: { os: 'linux', arch: 'arm64' },
       pullSecrets: [
         { name: 'regcred', exists: true, type: 'kubernetes.io/dockerconfigjson', registries: ['ghcr.io'] },
       ],
@@ -80,6 +80,20 @@ describe('pull context on the incident', () => {
     const observations = readEnvelope(parseEnvelope(tls)).observations;
     expect(observations.map((o) => o.kind)).toEqual(['workload', 'registry']);
     expect(observations[1]?.failure?.context).toBeNull();
+  });
+
+  it('stores only what the pod reported: nothing at all without pod data', () => {
+    const bare = envelope({
+      uid: 'b1',
+      reason: 'Failed',
+      message: notFoundMessage(IMAGE),
+      last: t(0),
+      image: IMAGE,
+    });
+    const context = readEnvelope(parseEnvelope(bare)).observations[0]?.failure?.context;
+    expect(context).toEqual({ container: { name: 'app', imagePullPolicy: 'IfNotPresent' } });
+    const { pod: _pod, ...podless } = bare;
+    expect(readEnvelope(parseEnvelope(podless)).observations[0]?.failure?.context ?? null).toBeNull();
   });
 
   it('rebuilds the pod the registry check needs from the record', () => {
