@@ -112,16 +112,17 @@ export async function deliverAlert(
   const token = (deps.newToken ?? randomUUID)();
   const claim = await deps.store.claimNotification(request.key, { seq: request.seq, token }, deps.clock());
   if (!claim.claimed) {
-    if (claim.reason === 'claimed' && claim.holder) {
-      const waitMs = Date.parse(claim.holder.until) - deps.clock();
-      return {
-        outcome: 'retry',
-        reason: 'claimed_by_another_sender',
-        retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
-        rejected: [],
-      };
-    }
-    return { outcome: 'skipped', reason: claim.reason === 'claimed' ? 'already_notified' : claim.reason };
+    if (claim.reason !== 'claimed') return { outcome: 'skipped', reason: claim.reason };
+    // Another sender is at it: come back when its lease runs out (it may have died).
+    const until = claim.holder
+      ? Date.parse(claim.holder.until)
+      : deps.clock() + deps.store.policy.notifyLeaseMs;
+    return {
+      outcome: 'retry',
+      reason: 'claimed_by_another_sender',
+      retryAfterSeconds: Math.max(1, Math.ceil((until - deps.clock()) / 1000)),
+      rejected: [],
+    };
   }
   const run = new Delivery(request, deps, claim.incident, claim.takeover, token);
   try {

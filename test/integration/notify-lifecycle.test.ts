@@ -291,6 +291,27 @@ describe('an alert’s life', () => {
     expect((await incident(key)).slack?.ts).toBe(roots[1]?.ts);
   });
 
+  it('waits for another live sender instead of posting beside it, until its lease runs out', async () => {
+    const key = await fail(null, { deployment: 'busy', minutes: 0 });
+    const current = await incident(key);
+    const { store } = stack.stores(policy);
+    expect((await store.claimNotification(key, { seq: current.seq, token: 'other' }, clock())).claimed).toBe(
+      true,
+    );
+    const messages = await receiveNotices(stack.notices, [key], 1, 2);
+    const deferred: number[] = [];
+    const report = await notifyBatch(
+      messages.map((m) => ({ ...m, receiveCount: 1 })),
+      { ...deps(), defer: async (_handle, seconds) => void deferred.push(seconds) },
+      { remainingMs: () => 30_000 },
+    );
+    expect(report.failed).toEqual([messages[0]!.messageId]);
+    expect(report.results[0]).toMatchObject({ outcome: 'retry', reason: 'claimed_by_another_sender' });
+    expect(deferred).toEqual([60]);
+    expect(stack.slack.calls).toHaveLength(0);
+    await stack.notices.queue.delete(messages.map((m) => m.receiptHandle));
+  });
+
   it('a sender that died after posting: the one taking over finds the post instead of posting again', async () => {
     const key = await fail(null, { deployment: 'crash', minutes: 0 });
     const { store } = stack.stores(policy);
