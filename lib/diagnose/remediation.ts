@@ -188,7 +188,9 @@ export function remediation(input: RemediationInput): RemediationStep[] {
       }
       steps.push(
         step(
-          `Or publish ${image?.full ?? 'the missing tag'}: check the build that should have pushed it`,
+          image && closest
+            ? `Or publish ${image.full}: check the build that should have pushed it`
+            : `Publish ${image?.full ?? 'the missing tag'} (check the build that should have pushed it), or deploy a tag the registry has`,
           image ? `skopeo list-tags docker://${repoRef}` : undefined,
         ),
       );
