@@ -1,5 +1,4 @@
-import { openKubeConfig } from '../adapters/kubeconfig.ts';
-import { createKubeApi } from '../adapters/kubernetes.ts';
+import { findKubeConfigFiles } from '../adapters/kubeconfig-files.ts';
 import { errorMessage } from '../errors.ts';
 import type { KubeApi } from '../forwarder/kube-port.ts';
 
@@ -24,6 +23,16 @@ export interface FindClusterOptions {
 export const DEFAULT_CLUSTER_TIMEOUT_MS = 4_000;
 
 export async function findCluster(options: FindClusterOptions): Promise<ClusterLookup> {
+  // Without a kubeconfig file there is nothing to load the Kubernetes client for (it takes over a second).
+  const files = findKubeConfigFiles({
+    ...(options.kubeconfig ? { path: options.kubeconfig } : {}),
+    ...(options.env ? { env: options.env } : {}),
+  });
+  if (!files.found) return files;
+  const [{ openKubeConfig }, { createKubeApi }] = await Promise.all([
+    import('../adapters/kubeconfig.ts'),
+    import('../adapters/kubernetes.ts'),
+  ]);
   const lookup = openKubeConfig({
     ...(options.kubeconfig ? { path: options.kubeconfig } : {}),
     ...(options.context ? { context: options.context } : {}),
