@@ -127,8 +127,11 @@ function fullBlock(alert: TerminalAlert, options: TerminalOptions): string[] {
     const checks = diagnosis.evidence.filter((item) => item.step !== 'kubelet');
     for (const item of checks.slice(0, MAX_EVIDENCE)) {
       const mark = item.ok ? p.green('✓') : p.red('✗');
-      const took = item.durationMs === undefined ? '' : p.dim(` (${Math.round(item.durationMs)} ms)`);
-      more(`${mark} ${item.step.padEnd(9)} ${clip(item.summary.replace(/\s+/g, ' '), 160)}${took}`);
+      const took = item.durationMs === undefined ? '' : ` (${Math.round(item.durationMs)} ms)`;
+      const summary = wrap(`${clip(item.summary.replace(/\s+/g, ' '), 240)}${took}`, width - LABEL - 14);
+      summary.forEach((line, i) => {
+        more(i === 0 ? `${mark} ${item.step.padEnd(9)} ${line}` : `${' '.repeat(12)}${line}`);
+      });
     }
     const hidden = checks.length - MAX_EVIDENCE;
     if (hidden > 0) more(p.dim(`and ${plural(hidden, 'more check')}`));

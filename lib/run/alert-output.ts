@@ -26,6 +26,8 @@ export interface AlertOutputOptions {
   stream: Writable & { isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   json: boolean;
+  /** Fields added to every JSON record (`replay: true` when the alerts come from a file). */
+  jsonExtra?: Record<string, unknown>;
 }
 
 export function alertOutput(options: AlertOutputOptions): AlertOutput {
@@ -58,7 +60,7 @@ export function alertOutput(options: AlertOutputOptions): AlertOutput {
       if (alert.news === 'opened' || alert.news === 'reopened') incidents.add(alert.incident.key);
       if (closed) return;
       if (options.json) {
-        stream.write(`${JSON.stringify(alertRecord(alert, { now }))}\n`);
+        stream.write(`${JSON.stringify({ ...alertRecord(alert, { now }), ...options.jsonExtra })}\n`);
         return;
       }
       const lines = renderTerminalAlert(alert, { colour, now, width });

@@ -126,7 +126,7 @@ describe('what the blocks say', () => {
     );
     for (const line of lines.filter((l) => !l.includes('$ ') && !/[✓✗]/.test(l))) {
       const longest = Math.max(...line.split(' ').map((word) => word.length));
-      expect(line.length <= 60 || longest > 40).toBe(true);
+      expect(line.length <= 60 || longest > 30).toBe(true);
     }
     expect(lines.some((line) => line.includes('$ kubectl -n shop set image deployment/checkout-api'))).toBe(
       true,
