@@ -221,6 +221,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       probe: probe ?? null,
       disagreement,
       checkedFrom: input.checkedFrom,
+      nodeEvidence: classification?.evidence ?? null,
     }),
     suggestions: checked?.suggestions ?? [],
     checkedFrom: input.checkedFrom,
