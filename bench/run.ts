@@ -11,6 +11,7 @@ const modules: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>>
   notify: () => import('./notify.bench.ts'),
   registry: () => import('./registry.bench.ts'),
   ingest: () => import('./ingest.bench.ts'),
+  alerts: () => import('./alerts.bench.ts'),
 };
 
 const filters = process.argv.slice(2);
