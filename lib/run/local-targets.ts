@@ -15,7 +15,8 @@ import { parseRoutingConfig, type RoutingConfig } from '../notify/routing.ts';
 export interface LocalTargets {
   routing: RoutingConfig;
   slack: { token: string; apiUrl: string | null } | null;
-  sns: { topicArn: string; region: string } | null;
+  /** `endpoint`: SNS_ENDPOINT, as for the Lambdas (an emulator, a VPC endpoint). */
+  sns: { topicArn: string; region: string; endpoint: string | null } | null;
   /** For the start-up line: `the terminal`, `Slack (#alerts)`, `SNS (arn:…)`. */
   described: string[];
   warnings: string[];
@@ -58,7 +59,10 @@ export function localTargets(config: PullwatchConfig, env: Record<string, string
       default: strip(routing.default),
     },
     slack: slackOn && token !== null ? { token, apiUrl: config.slack.apiUrl ?? null } : null,
-    sns: topic !== null ? { topicArn: topic, region: topic.split(':')[3] ?? '' } : null,
+    sns:
+      topic !== null
+        ? { topicArn: topic, region: topic.split(':')[3] ?? '', endpoint: env.SNS_ENDPOINT?.trim() || null }
+        : null,
     described,
     warnings,
   };

@@ -38,6 +38,8 @@ export interface ReplayFeedOptions {
   /** A line (or pack entry) that is not a valid envelope or event: reported, skipped, never fatal. */
   onProblem?: (problem: { line: number; entry: number | null; message: string }) => void;
   signal?: AbortSignal;
+  /** Wall-clock quiet time after which a partial batch is handed over anyway; default 200 ms. */
+  idleMs?: number;
 }
 
 export async function* replayBatches(
@@ -61,8 +63,36 @@ export async function* replayBatches(
     batchStart = Number.NaN;
     return out;
   };
-  for await (const text of lines) {
-    if (options.signal?.aborted) break;
+  // A live pipe that goes quiet (`kubectl get events -A -w -o json | jq -c . | pullwatch run --replay -`)
+  // must not hold the last events back until the next line: after `idleMs` without input, the batch goes.
+  const idleMs = options.idleMs ?? 200;
+  const iterator = lines[Symbol.asyncIterator]();
+  // Ctrl-C while a pipe is silent must end the wait, not only the next line.
+  const aborted = new Promise<'aborted'>((resolve) => {
+    if (options.signal?.aborted) resolve('aborted');
+    options.signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+  let pending = iterator.next();
+  for (;;) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waits: Array<Promise<IteratorResult<string> | 'idle' | 'aborted'>> = [pending, aborted];
+    if (batch.length > 0) {
+      waits.push(
+        new Promise<'idle'>((resolve) => {
+          timer = setTimeout(() => resolve('idle'), idleMs);
+        }),
+      );
+    }
+    const got = await Promise.race(waits);
+    clearTimeout(timer);
+    if (got === 'aborted') break;
+    if (got === 'idle') {
+      yield flush();
+      continue;
+    }
+    if (got.done) break;
+    pending = iterator.next();
+    const text = got.value;
     counts.lines += 1;
     if (text.trim() === '') continue;
     const results = readReplayLine(text, clock);

@@ -137,7 +137,12 @@ describe('where alerts go besides the terminal', () => {
   it('PULLWATCH_SNS_TOPIC_ARN turns SNS on, as the default route, in the topic’s region', () => {
     const topic = 'arn:aws:sns:us-west-2:123456789012:pull-alerts';
     const targets = localTargets(config(shared), { PULLWATCH_SNS_TOPIC_ARN: topic });
-    expect(targets.sns).toEqual({ topicArn: topic, region: 'us-west-2' });
+    expect(targets.sns).toEqual({ topicArn: topic, region: 'us-west-2', endpoint: null });
+    const local = localTargets(config(), {
+      PULLWATCH_SNS_TOPIC_ARN: topic,
+      SNS_ENDPOINT: 'http://127.0.0.1:4566',
+    });
+    expect(local.sns?.endpoint).toBe('http://127.0.0.1:4566');
     expect(targets.routing.default.sns).toEqual([topic]);
     expect(targets.routing.rules[1]?.sns).toEqual(['arn:aws:sns:eu-west-1:123456789012:security']);
     expect(targets.routing.default.slack).toEqual([]);

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { emptyCounts, type ReplayBatch, replayBatches } from '../../lib/run/replay-feed.ts';
 import { envelope } from '../support/envelopes.ts';
@@ -74,6 +74,22 @@ describe('replay feed', () => {
     expect(batches.flatMap((b) => b.bodies)).toHaveLength(2);
     expect(problems[0]).toMatch(/^2: /);
     expect(problems.slice(1).map((p) => p.slice(0, 4))).toEqual(['3/0:', '3/1:']);
+  });
+
+  it('a pipe that goes quiet hands over what it has; an abort ends the wait for more', async () => {
+    const pipe = new PassThrough();
+    const stop = new AbortController();
+    const counts = emptyCounts();
+    const feed = replayBatches(pipe, counts, { idleMs: 20, signal: stop.signal });
+    pipe.write(`${JSON.stringify(failure('a', 0))}\n${JSON.stringify(failure('b', 0.1))}\n`);
+    const first = await feed.next();
+    expect(first.done).toBe(false);
+    expect(first.value?.bodies).toHaveLength(2);
+    const second = feed.next();
+    stop.abort();
+    expect((await second).done).toBe(true);
+    expect(counts.events).toBe(2);
+    pipe.destroy();
   });
 
   it('keeps only the chosen namespaces', async () => {
