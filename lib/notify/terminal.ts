@@ -1,6 +1,7 @@
 import type { Diagnosis } from '../diagnose/types.ts';
 import type { Incident } from '../incidents/types.ts';
 import { causeWords } from './cause-words.ts';
+import { nodeSideWarning } from './node-side.ts';
 import { remediationFor } from './remediation.ts';
 import { effectiveCause, type Severity, severityOf } from './severity.ts';
 import { subjectName } from './slack-message.ts';
@@ -135,13 +136,8 @@ function fullBlock(alert: TerminalAlert, options: TerminalOptions): string[] {
     }
     const hidden = checks.length - MAX_EVIDENCE;
     if (hidden > 0) more(p.dim(`and ${plural(hidden, 'more check')}`));
-    if (diagnosis.agreesWithNode === false && diagnosis.pullable) {
-      more(
-        p.yellow(
-          "! the registry looks fine from here although the node failed: suspect the node's side (its credentials, mirror or network path)",
-        ),
-      );
-    }
+    const warning = nodeSideWarning(diagnosis);
+    if (warning) more(p.yellow(`! ${warning}`));
     if (diagnosis.suggestions.length > 0) {
       more(`closest tags: ${diagnosis.suggestions.slice(0, 8).join(', ')}`);
     }
