@@ -2,7 +2,7 @@ import { type ImageReference, tryParseImageReference } from '../image/index.ts';
 import { type Cause, categoryOf, type WaitingReason } from './causes.ts';
 import { evidenceAt } from './evidence.ts';
 import { findImageText, registryHostFromUrl, textAfterImage } from './image-text.ts';
-import { compileRules } from './match.ts';
+import { compileRules, type RuleHit } from './match.ts';
 import { RULES } from './rules.ts';
 import type { Classification, ClassifyInput, EventKind } from './types.ts';
 
@@ -68,6 +68,20 @@ const PULL_MARKERS: readonly string[] = [
   'failed to resolve image',
   'sandbox image',
   'pulling image',
+  // Runtime texts that only an image pull produces, for events whose reason is generic (`Failed`) and whose
+  // message is the runtime's alone (CRI-O's `Error: Manifest does not match provided manifest digest…`).
+  'reading manifest',
+  'manifest unknown',
+  'manifest list',
+  'manifest digest',
+  'matching manifest',
+  'manifest for ',
+  'pull access denied',
+  'error pulling image',
+  'pinging container registry',
+  'pinging docker registry',
+  'initializing source docker',
+  'copying system image',
 ];
 
 const BACK_OFF = 'back-off pulling image';
@@ -137,7 +151,7 @@ function classifyText(reasonIn: string, raw: string): Classification {
   }
 
   const lower = message.toLowerCase();
-  const hit = matcher.scan(lower);
+  const hit = preferReachedAttempt(lower, matcher.scan(lower));
   const imageText = findImageText(message, lower);
 
   if (
@@ -208,6 +222,44 @@ function classifyText(reasonIn: string, raw: string): Classification {
     confidence: 0,
     rule: 'unknown',
   });
+}
+
+const AUTH_REFUSALS: ReadonlySet<Cause> = new Set(['unauthorized', 'forbidden', 'repo_not_found_or_denied']);
+const REACHED_CONTENT: ReadonlySet<Cause> = new Set(['tag_not_found', 'repo_not_found', 'platform_mismatch']);
+/** Where one attempt's error starts inside kubelet's `[err1, err2, …]` aggregate. */
+const ATTEMPT_STARTS = [
+  ', rpc error: ',
+  ', failed to pull and unpack image',
+  ', error response from daemon: ',
+];
+
+/**
+ * kubelet tries every pull secret that matches the registry and reports all failures as one aggregate
+ * (`Failed to pull image "x": [err1, err2]`). When one credential was refused but another got through and
+ * the registry then said the content is not there, the image is missing for everyone allowed to see it: that
+ * attempt's answer is the cause, not the refusal. Only aggregates pay for the extra scans; `has` is left
+ * describing the whole message.
+ */
+function preferReachedAttempt(lower: string, hit: RuleHit | null): RuleHit | null {
+  if (hit === null || !AUTH_REFUSALS.has(hit.rule.cause)) return hit;
+  const open = lower.indexOf('": [');
+  if (open === -1) return hit;
+  const cuts = [open + 4];
+  for (const marker of ATTEMPT_STARTS) {
+    for (let at = lower.indexOf(marker, open); at !== -1; at = lower.indexOf(marker, at + 1))
+      cuts.push(at + 2);
+  }
+  if (cuts.length < 2) return hit;
+  cuts.sort((a, b) => a - b);
+  let reached: RuleHit | null = null;
+  for (let i = 0; i < cuts.length && reached === null; i += 1) {
+    const from = cuts[i] as number;
+    const attempt = matcher.scan(lower.slice(from, cuts[i + 1] ?? lower.length));
+    if (attempt && REACHED_CONTENT.has(attempt.rule.cause))
+      reached = { rule: attempt.rule, start: from + attempt.start };
+  }
+  matcher.scan(lower);
+  return reached ?? hit;
 }
 
 /** The waiting reason kubelet sets for this failure (kubelet's evalCRIPullErr and image manager). */

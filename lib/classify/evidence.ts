@@ -54,6 +54,8 @@ function count(text: string, char: string, from: number, to: number): number {
 }
 
 export function redact(text: string): string {
+  // Most evidence has no URL, or a URL with neither user-info nor a query: skip the regexes then.
   if (!text.includes('://')) return text;
-  return text.replace(URL_USERINFO, '$1…@').replace(URL_QUERY, '$1?…');
+  const masked = text.includes('@') ? text.replace(URL_USERINFO, '$1…@') : text;
+  return masked.includes('?') ? masked.replace(URL_QUERY, '$1?…') : masked;
 }

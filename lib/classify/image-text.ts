@@ -7,14 +7,15 @@
 const LEAD_WORDS = ['image', 'tag', 'reference', 'name'] as const;
 const MAX_QUOTES = 8;
 
-const UNQUOTED: readonly RegExp[] = [
+/** Unquoted mentions, each with the lower-case phrase that must be present before its pattern is tried. */
+const UNQUOTED: readonly (readonly [string, RegExp])[] = [
   // kubelet's RegistryUnavailable / SignatureValidationFailed message and dockershim-era FailedSync texts.
-  /image pull failed for ([^\s,"]+?)(?:,|\s+because|\s*$)/i,
+  ['image pull failed for ', /image pull failed for ([^\s,"]+?)(?:,|\s+because|\s*$)/i],
   // containers/image (CRI-O): `initializing source docker://registry/repo:tag: reading manifest …`.
-  /initializing source docker:\/\/([^\s"]+?):\s/i,
+  ['initializing source docker://', /initializing source docker:\/\/([^\s"]+?):\s/i],
   // dockershim: `manifest for repo:tag not found`, `pull access denied for repo, …`.
-  /manifest for ([^\s"]+) not found/i,
-  /pull access denied for ([^\s,"]+)/i,
+  ['manifest for ', /manifest for ([^\s"]+) not found/i],
+  ['pull access denied for ', /pull access denied for ([^\s,"]+)/i],
 ];
 
 export function findImageText(message: string, lower: string): string | null {
@@ -28,7 +29,8 @@ export function findImageText(message: string, lower: string): string | null {
     }
     from = quote + 1;
   }
-  for (const pattern of UNQUOTED) {
+  for (const [phrase, pattern] of UNQUOTED) {
+    if (!lower.includes(phrase)) continue;
     const match = pattern.exec(message);
     if (match?.[1]) return match[1];
   }

@@ -29,7 +29,8 @@ interface CompiledRule {
  * what keeps classification within a small multiple of JSON.parse.
  */
 export function compileRules(rules: readonly Rule[], markers: readonly string[] = []): Matcher {
-  const texts = [...new Set([...rules.flatMap((rule) => rule.any), ...markers])];
+  // Back anchors are needles too: after the scan, an anchor the message does not contain costs nothing.
+  const texts = [...new Set([...rules.flatMap((rule) => [...rule.any, ...(rule.back ?? [])]), ...markers])];
   const idOf = new Map(texts.map((text, id) => [text, id]));
   const compiled: CompiledRule[] = rules.map((rule) => ({
     rule,
@@ -88,10 +89,12 @@ export function compileRules(rules: readonly Rule[], markers: readonly string[] 
         at = lower.indexOf(texts[needle] as string);
       }
       if (rule.last) at = lastOccurrence(lower, rule.any, at);
-      return { rule, start: rule.back ? backUp(lower, at, rule.back) : at };
+      return { rule, start: rule.back ? backUp(lower, at, rule.back, present) : at };
     }
     return null;
   };
+
+  const present = (text: string): boolean => needleStamps[idOf.get(text) as number] === generation;
 
   const has = (marker: string): boolean => {
     const id = idOf.get(marker);
@@ -213,9 +216,15 @@ function leadingSeparators(text: string): number {
 }
 
 /** Moves the start back to the earliest anchor (`dial tcp`, `lookup `…) within BACK_WINDOW characters. */
-function backUp(lower: string, at: number, anchors: readonly string[]): number {
+function backUp(
+  lower: string,
+  at: number,
+  anchors: readonly string[],
+  present: (text: string) => boolean,
+): number {
   let start = at;
   for (const anchor of anchors) {
+    if (!present(anchor)) continue;
     const i = lower.lastIndexOf(anchor, at);
     if (i !== -1 && at - i <= BACK_WINDOW && i < start) start = i;
   }

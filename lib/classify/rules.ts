@@ -106,6 +106,16 @@ export const RULES: readonly Rule[] = [
     ],
   },
   {
+    // The node's signature policy itself is missing or unreadable (containers-policy.json(5)): CRI-O checks
+    // it before every pull, so no image can be pulled until it is fixed.
+    id: 'runtime.signature-policy-config',
+    cause: 'signature_policy',
+    confidence: 0.8,
+    any: ['policy.json', 'invalid policy in', 'signature policy'],
+    // An absolute path (`open /etc/containers/policy.json: …`), never a repository that happens to be named so.
+    pattern: /invalid policy in|signature policy|(?:^|[\s"'(])\/[^\s"']*\/policy\.json\b/,
+  },
+  {
     id: 'node.disk-full',
     cause: 'disk_full',
     confidence: 0.95,
@@ -128,7 +138,8 @@ export const RULES: readonly Rule[] = [
     id: 'net.proxy',
     cause: 'proxy',
     confidence: 0.9,
-    any: ['proxyconnect', 'proxy authentication required'],
+    // `proxyconnect tcp: …` (Go ≥ 1.10), `http: error connecting to proxy …` (older Go), `socks connect …`.
+    any: ['proxyconnect', 'proxy authentication required', 'error connecting to proxy', 'socks connect'],
   },
   {
     // Any failure inside `lookup <host>` (no such host, timeout, refused by the resolver) is DNS.
@@ -156,14 +167,25 @@ export const RULES: readonly Rule[] = [
     id: 'net.unreachable',
     cause: 'network_unreachable',
     confidence: 0.9,
-    any: ['no route to host', 'network is unreachable', 'host is unreachable', 'ehostunreach', 'enetunreach'],
+    any: [
+      'no route to host',
+      'network is unreachable',
+      'host is unreachable',
+      'ehostunreach',
+      'enetunreach',
+      // No source address for that family (an IPv6 registry address on an IPv4-only node): EADDRNOTAVAIL.
+      'cannot assign requested address',
+      // Windows (connectex): WSAENETUNREACH / WSAEHOSTUNREACH.
+      'attempted to an unreachable',
+    ],
     back: NET_ANCHORS,
   },
   {
     id: 'net.refused',
     cause: 'connection_refused',
     confidence: 0.9,
-    any: ['connection refused', 'econnrefused'],
+    // `actively refused it`: Windows' WSAECONNREFUSED text (connectex).
+    any: ['connection refused', 'econnrefused', 'actively refused'],
     back: NET_ANCHORS,
   },
   {
@@ -178,6 +200,9 @@ export const RULES: readonly Rule[] = [
       'timeout awaiting',
       'etimedout',
       '408 request timeout',
+      // Windows' WSAETIMEDOUT text (connectex).
+      'did not properly respond after a period of time',
+      'failed to respond',
     ],
     back: NET_ANCHORS,
   },
@@ -365,6 +390,7 @@ export const RULES: readonly Rule[] = [
     confidence: 0.95,
     any: [
       'no match for platform',
+      'no match for current platform',
       'no matching manifest for',
       'no image found in manifest list',
       'no image found in image index',
@@ -391,7 +417,9 @@ export const RULES: readonly Rule[] = [
       'layer verification failed',
       'config verification failed',
       'extraction snapshot',
+      'failed to prepare extraction',
       'parent snapshot',
+      'missing parent',
       'failed to register layer',
       'wrong diff id',
       'invalid tar header',
@@ -407,16 +435,38 @@ export const RULES: readonly Rule[] = [
       'client connection lost',
       'use of closed network connection',
       'mismatched image rootfs',
+      'layers from manifest',
+      'manifest verification failed',
     ],
     back: NET_ANCHORS,
+  },
+  {
+    // Content that does not hash to the digest it was fetched by (`Manifest does not match provided manifest
+    // digest sha256:…`, `digest … doesn't match`): corrupt in transit or in the store.
+    id: 'node.digest-mismatch',
+    cause: 'corrupt_or_interrupted',
+    confidence: 0.8,
+    any: ['digest'],
+    pattern:
+      /(?:does not|doesn't|did not) match[^\n]{0,40}\bdigest|\bdigest[^\n]{0,40}(?:does not|doesn't|did not) match/,
   },
   {
     // The registry listed a blob it cannot serve: the registry's storage is inconsistent.
     id: 'registry.blob-missing',
     cause: 'registry_server_error',
     confidence: 0.75,
-    any: ['blob unknown', 'blob_unknown', 'from remote: not found', 'content at '],
-    pattern: /blob[ _]unknown|from remote: not found|content at [^\s]+ not found/,
+    // Also a plain 404 on a blob the manifest names (`Error fetching blob: invalid status code from registry 404`).
+    any: [
+      'blob unknown',
+      'blob_unknown',
+      'unknown blob',
+      'from remote: not found',
+      'content at ',
+      'fetching blob',
+      '/blobs/',
+    ],
+    pattern:
+      /blob[ _]unknown|unknown blob|from remote: not found|content at [^\s]+ not found|fetching blob[^\n]*?\b404\b|\/blobs\/[^\s"]*"?: 404\b/,
   },
   {
     id: 'availability.repo',

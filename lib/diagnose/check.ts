@@ -19,6 +19,8 @@ export interface CheckImageInput {
   checkedFrom: string;
   namespace?: string | null;
   onStep?: (step: ProbeStep) => void;
+  /** Overrides the prober's whole-probe deadline (a Lambda with little time left). */
+  deadlineMs?: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function checkImage(input: CheckImageInput): Promise<Diagnosis> {
     platform: nodePlatform(input.node),
     scheme: nodeScheme(input.classification),
     ...(input.onStep ? { onStep: input.onStep } : {}),
+    ...(input.deadlineMs !== undefined ? { deadlineMs: input.deadlineMs } : {}),
   });
   return diagnose({
     ...context,

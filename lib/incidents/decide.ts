@@ -5,6 +5,7 @@ import {
   causeReplaces,
   earlierOf,
   type FailureObservation,
+  laterContext,
   laterOf,
   MAX_AFFECTED,
   MAX_NODES,
@@ -257,6 +258,7 @@ function createIncident(observation: Observation, failure: FailureObservation): 
     seen: formatLedger(ledger),
     affectedIds: formatLedger(affectedIds, MAX_AFFECTED_IDS),
     expiresAt: 0,
+    context: failure.context ?? null,
   };
 }
 
@@ -288,6 +290,7 @@ function mergeFailure(
     affectedTotal: previous.affectedTotal + newWorkloads,
     seen: formatLedger(ledger),
     affectedIds: formatLedger(affectedIds, MAX_AFFECTED_IDS),
+    context: laterContext({ lastSeen: previous.lastSeen, context: previous.context }, failure),
   };
   if (failure.reason !== null && timeOf(failure.lastSeen) >= timeOf(previous.lastSeen)) {
     next.reason = failure.reason;

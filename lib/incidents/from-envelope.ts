@@ -3,9 +3,10 @@ import { classify } from '../classify/index.ts';
 import type { Classification } from '../classify/types.ts';
 import type { Envelope, PodContext } from '../events/envelope.ts';
 import { type NormalizedEvent, normalizeEvent } from '../events/normalize.ts';
-import { parseImageReference } from '../image/index.ts';
+import { parseImageReference, tryParseImageReference } from '../image/index.ts';
 import { registryKey, shortId, workloadKey } from './fingerprint.ts';
 import type { FailureObservation, Observation } from './observation.ts';
+import type { IncidentContext } from './types.ts';
 import { resolveWorkload } from './workload.ts';
 
 /**
@@ -75,6 +76,7 @@ export function readEnvelope(envelope: Envelope): EnvelopeReading {
     pods: podName ? [podName] : [],
     nodes: node ? [node] : [],
     affected: [],
+    context: pullContext(envelope, image.name, event.container),
   };
   const observations: Observation[] = [{ ...base, failure, pulledAt: null }];
   if (parentKey !== null) {
@@ -86,11 +88,58 @@ export function readEnvelope(envelope: Envelope): EnvelopeReading {
       workload: null,
       image: null,
       registry: image.registry,
-      failure: { ...failure, parentKey: null, affected: [{ namespace, workload, image: image.name }] },
+      failure: {
+        ...failure,
+        parentKey: null,
+        affected: [{ namespace, workload, image: image.name }],
+        context: null,
+      },
       pulledAt: null,
     });
   }
   return { observations, ignored: null, classification };
+}
+
+const MAX_CONTEXT_SECRETS = 8;
+const MAX_SECRET_REGISTRIES = 8;
+
+/**
+ * How the failing pod pulls, kept on the incident for remediation with real names (service account, pull
+ * secrets, pull policy, node platform). Bounded: the record is rewritten on every batch. Null without a pod.
+ */
+function pullContext(envelope: Envelope, image: string, container: string | null): IncidentContext | null {
+  const pod = envelope.pod;
+  if (!pod) return null;
+  const spec =
+    pod.containers.find((c) => c.name === container) ??
+    pod.containers.find((c) => c.image === image || tryParseImageReference(c.image)?.canonical === image) ??
+    (pod.containers.length === 1 ? pod.containers[0] : undefined);
+  const node = envelope.node;
+  const context: IncidentContext = {};
+  if (pod.serviceAccount) context.serviceAccount = pod.serviceAccount;
+  if (pod.imagePullSecrets.length > 0)
+    context.imagePullSecrets = pod.imagePullSecrets.slice(0, MAX_CONTEXT_SECRETS);
+  if (spec) {
+    context.container = spec.imagePullPolicy
+      ? { name: spec.name, imagePullPolicy: spec.imagePullPolicy }
+      : { name: spec.name };
+  }
+  if (node && (node.os || node.arch)) {
+    context.node = {
+      ...(node.os ? { os: node.os } : {}),
+      ...(node.arch ? { arch: node.arch } : {}),
+      ...(node.variant ? { variant: node.variant } : {}),
+    };
+  }
+  if (envelope.pullSecrets && envelope.pullSecrets.length > 0) {
+    context.pullSecrets = envelope.pullSecrets.slice(0, MAX_CONTEXT_SECRETS).map((secret) => ({
+      name: secret.name,
+      exists: secret.exists,
+      ...(secret.type ? { type: secret.type } : {}),
+      registries: secret.registries.slice(0, MAX_SECRET_REGISTRIES),
+    }));
+  }
+  return Object.keys(context).length > 0 ? context : null;
 }
 
 /**

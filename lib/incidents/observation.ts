@@ -1,5 +1,5 @@
 import type { Category, Cause, WaitingReason } from '../classify/causes.ts';
-import type { IncidentKind, WorkloadRef } from './types.ts';
+import type { IncidentContext, IncidentKind, WorkloadRef } from './types.ts';
 
 /**
  * What one batch learned about one incident key: the events of a batch are folded into one observation per
@@ -44,6 +44,8 @@ export interface FailureObservation {
   nodes: string[];
   /** Registry incidents: the workloads behind it. */
   affected: AffectedWorkload[];
+  /** Workload incidents: how the latest failing pod pulls (service account, secrets, policy, platform). */
+  context?: IncidentContext | null;
 }
 
 export const MAX_PODS = 10;
@@ -145,7 +147,17 @@ function mergeFailures(
     pods: mergeRecent(a.pods, b.pods, MAX_PODS, same),
     nodes: mergeRecent(a.nodes, b.nodes, MAX_NODES, same),
     affected: mergeRecent(a.affected, b.affected, MAX_AFFECTED, affectedId),
+    context: laterContext(a, b),
   };
+}
+
+/** The context of the later failure, else whichever has one. */
+export function laterContext(
+  a: Pick<FailureObservation, 'lastSeen' | 'context'>,
+  b: Pick<FailureObservation, 'lastSeen' | 'context'>,
+): IncidentContext | null {
+  const [late, early] = timeOf(b.lastSeen) >= timeOf(a.lastSeen) ? [b, a] : [a, b];
+  return late.context ?? early.context ?? null;
 }
 
 /** Groups observations by key, merging each group; the result keeps first-seen key order. */

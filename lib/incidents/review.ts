@@ -6,8 +6,8 @@ import type { IncidentRecord } from './types.ts';
 /**
  * What sweep should do with one listed incident, pure (sweep runs on a schedule and applies the result with
  * `IncidentStore.transition`, then sends the notice when the result says so):
- * - a snooze that ran out wakes the incident;
- * - an incident quiet for the quiet period resolves;
+ * - an incident quiet for the quiet period resolves (also when its snooze just ran out);
+ * - a snooze that ran out on a still-failing incident wakes it;
  * - a notice that was never handed over (crash between write and send) is sent again;
  * - an open incident nobody acknowledged gets a reminder every reminder interval;
  * - repeats that arrived inside the update interval and were never followed by another get their update.
@@ -23,11 +23,13 @@ export function reviewIncident(incident: IncidentRecord, now: number, policy: Po
     return { action: 'resend', reason: 'pending_notice' };
   }
   if (!isActive(incident)) return { action: 'none', reason: 'resolved' };
-  if (incident.state === 'snoozed' && timeOf(incident.snoozedUntil) <= now) {
-    return { action: 'transition', transition: { type: 'wake' }, reason: 'snooze_expired' };
-  }
+  // Quiet first: a snooze that ends on an incident that stopped failing long ago resolves it, rather than
+  // telling the channel it is "still failing".
   if (now - timeOf(incident.lastSeen) >= policy.quietPeriodMs) {
     return { action: 'transition', transition: { type: 'resolve', by: 'quiet' }, reason: 'quiet' };
+  }
+  if (incident.state === 'snoozed' && timeOf(incident.snoozedUntil) <= now) {
+    return { action: 'transition', transition: { type: 'wake' }, reason: 'snooze_expired' };
   }
   if (isRolledUp(incident) || incident.seq === 0) return { action: 'none', reason: 'not_announced' };
   if (incident.state === 'snoozed') return { action: 'none', reason: 'snoozed' };

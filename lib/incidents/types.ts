@@ -102,6 +102,25 @@ export interface IncidentRecord extends Incident {
   affectedIds: string;
   /** Epoch seconds after which the store may delete the record (DynamoDB TTL). */
   expiresAt: number;
+  /**
+   * What the latest failing pod said about how it pulls (workload incidents; absent on records written before
+   * it existed): the real names remediation commands need. Small on purpose, it is part of every write.
+   */
+  context?: IncidentContext | null;
+}
+
+/**
+ * The pull context of a workload's pods, from the forwarder's envelope (never credentials). Only what is
+ * known is stored (every write pays for the record's size): an absent field means not reported.
+ */
+export interface IncidentContext {
+  serviceAccount?: string;
+  imagePullSecrets?: string[];
+  /** The container that runs the failing image. */
+  container?: { name: string; imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never' };
+  node?: { os?: string; arch?: string; variant?: string };
+  /** What the forwarder learned about the named pull secrets (opt-in there). */
+  pullSecrets?: Array<{ name: string; exists: boolean; type?: string; registries: string[] }>;
 }
 
 /** What a state change says happened; every non-`none` decision and every transition is one of these. */

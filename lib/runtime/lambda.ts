@@ -61,6 +61,8 @@ export interface QueueRecord {
   messageId: string;
   body: string;
   receiveCount: number;
+  /** SQS only: lets a consumer set when a failed message comes back (e.g. after a Retry-After). */
+  receiptHandle?: string;
 }
 
 export function sqsRecords(event: SQSEvent): QueueRecord[] {
@@ -68,6 +70,7 @@ export function sqsRecords(event: SQSEvent): QueueRecord[] {
     messageId: r.messageId,
     body: r.body,
     receiveCount: Number(r.attributes?.ApproximateReceiveCount ?? '1') || 1,
+    ...(r.receiptHandle ? { receiptHandle: r.receiptHandle } : {}),
   }));
 }
 

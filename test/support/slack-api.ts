@@ -104,10 +104,12 @@ export async function startSlackApi(options: SlackApiOptions = {}): Promise<Slac
   const sockets = new Set<Socket>();
   let sequence = 0;
 
-  /** Slack ts values: unique, increasing, `seconds.micros`. */
+  let lastSecond = 0;
+  /** Slack ts values: the post's wall-clock second (`oldest` filters rely on it), unique and increasing. */
   const nextTs = () => {
     sequence += 1;
-    return `${1_700_000_000 + sequence}.${String(sequence % 1_000_000).padStart(6, '0')}`;
+    lastSecond = Math.max(lastSecond, Math.floor(Date.now() / 1000));
+    return `${lastSecond}.${String(sequence % 1_000_000).padStart(6, '0')}`;
   };
 
   const takeFault = (method: string): SlackFault | null => {

@@ -22,6 +22,7 @@ function load(name: string): Row[] {
 
 const corpus = load('pull-failures.jsonl');
 const extra = load('classify-extra.jsonl');
+const heldout = load('classify-heldout.jsonl');
 
 function label(row: Row, index: number): string {
   return `#${index + 1} ${row.cause} (${row.runtime}): ${row.message.slice(0, 90)}`;
@@ -75,6 +76,31 @@ describe('extra real wordings (test/fixtures/classify-extra.jsonl)', () => {
   });
 
   extra.forEach((row, index) => {
+    it(label(row, index), () => checkRow(row));
+  });
+});
+
+describe('held-out real wordings (test/fixtures/classify-heldout.jsonl)', () => {
+  it('has at least 80 sourced messages, none copied from the other fixtures', () => {
+    expect(heldout.length).toBeGreaterThanOrEqual(80);
+    const earlier = new Set([...corpus, ...extra].map((row) => row.message));
+    const own = new Set<string>();
+    for (const row of heldout) {
+      expect(earlier.has(row.message), row.message).toBe(false);
+      expect(own.has(row.message), row.message).toBe(false);
+      own.add(row.message);
+      expect(row.source).toMatch(/^https:\/\//);
+      expect(CAUSES).toContain(row.cause);
+    }
+  });
+
+  it('covers every cause id and every runtime', () => {
+    expect(new Set(heldout.map((row) => row.cause))).toEqual(new Set(CAUSES));
+    const runtimes = new Set(heldout.map((row) => row.runtime));
+    for (const runtime of ['containerd', 'cri-o', 'docker']) expect(runtimes).toContain(runtime);
+  });
+
+  heldout.forEach((row, index) => {
     it(label(row, index), () => checkRow(row));
   });
 });

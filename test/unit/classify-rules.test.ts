@@ -26,7 +26,7 @@ const EXTRA_EXAMPLES: Record<string, string> = {
 };
 
 function fixtureMessages(): string[] {
-  return ['pull-failures.jsonl', 'classify-extra.jsonl'].flatMap((name) =>
+  return ['pull-failures.jsonl', 'classify-extra.jsonl', 'classify-heldout.jsonl'].flatMap((name) =>
     readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
       .split('\n')
       .filter((line) => line.trim() !== '')

@@ -337,6 +337,45 @@ describe('classify: precedence', () => {
     expect(tlsImage.cause).toBe('tag_not_found');
   });
 
+  it('does not read a repository named like the signature policy file as a policy problem', () => {
+    const result = classify({
+      reason: 'Failed',
+      message:
+        'Failed to pull image "acme/policy.json:1": failed to pull and unpack image "docker.io/acme/policy.json:1": failed to resolve reference "docker.io/acme/policy.json:1": docker.io/acme/policy.json:1: not found',
+    });
+    expect(result.cause).toBe('tag_not_found');
+    expect(
+      classify({ reason: 'ErrImagePull', message: 'open /etc/crio/policy.json: permission denied' }).cause,
+    ).toBe('signature_policy');
+  });
+
+  it("reads kubelet's per-credential aggregate by the attempt that reached the registry content", () => {
+    const refused =
+      'rpc error: code = Unknown desc = Error response from daemon: Get https://r.example/v2/app/manifests/1: unauthorized: authentication required';
+    const missing =
+      'rpc error: code = Unknown desc = Error response from daemon: manifest for r.example/app:1 not found: manifest unknown: manifest unknown';
+    const both = classify({
+      reason: 'Failed',
+      message: `Failed to pull image "r.example/app:1": [${refused}, ${missing}]`,
+    });
+    expect(both).toMatchObject({ cause: 'tag_not_found', image: 'r.example/app:1' });
+    expect(both.evidence).toContain('manifest unknown');
+    // Every attempt refused: the refusal stands.
+    expect(
+      classify({
+        reason: 'Failed',
+        message: `Failed to pull image "r.example/app:1": [${refused}, ${refused}]`,
+      }).cause,
+    ).toBe('unauthorized');
+    // Not an aggregate: the usual precedence (the credential problem first).
+    expect(
+      classify({
+        reason: 'Failed',
+        message: `Failed to pull image "r.example/app:1": ${refused}; ${missing}`,
+      }).cause,
+    ).toBe('unauthorized');
+  });
+
   it('does not read version numbers as HTTP statuses', () => {
     const result = classify({
       reason: 'Failed',
