@@ -1,14 +1,12 @@
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
-  errorTypeRegistries,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
   SQSClient,
   type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
-import { AwsJson1_0Protocol, JsonCodec } from '@aws-sdk/core/protocols';
 import { PullwatchError } from '../errors.ts';
 import { groupIntoBatches } from '../queue/batches.ts';
 import type {
@@ -32,24 +30,15 @@ export interface SqsConnection {
 }
 
 /**
- * SQS's JSON protocol as the client configures it by default (runtimeConfig.shared.js of @aws-sdk/client-sqs
- * 3.1169.0), but with the SDK's JSON.stringify codec instead of its default writer, which escapes every
- * message body character by character in JavaScript: ~9% of the forwarder's CPU in a burst of packed
- * envelopes. test/integration/sqs.test.ts covers sends, receives and a service error through it.
+ * `tuning` is for processes that ship their own pinned SDK (the forwarder image: see sqs-json-codec.ts). The
+ * Lambdas use the runtime's SDK, whose version is not ours to pin, so they stay on its defaults.
  */
-const SQS_PROTOCOL_SETTINGS = {
-  defaultNamespace: 'com.amazonaws.sqs',
-  errorTypeRegistries,
-  version: '2012-11-05',
-  serviceTarget: 'AmazonSQS',
-  awsQueryCompatible: true,
-  jsonCodec: new JsonCodec({ timestampFormat: { useTrait: true, default: 7 }, jsonName: false }),
-};
-
-export function createSqsClient(connection: SqsConnection = {}): SQSClient {
+export function createSqsClient(
+  connection: SqsConnection = {},
+  tuning: Partial<SQSClientConfig> = {},
+): SQSClient {
   return new SQSClient({
-    protocol: AwsJson1_0Protocol,
-    protocolSettings: SQS_PROTOCOL_SETTINGS,
+    ...tuning,
     // Resolve each command's middleware stack once, not on every send (no caller adds per-call middleware).
     cacheMiddleware: true,
     ...(connection.region ? { region: connection.region } : {}),
