@@ -11,7 +11,10 @@ function paths(value: unknown, prefix = ''): string[] {
 }
 
 const readme = readFileSync('README.md', 'utf8');
-const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Troubleshooting'));
+// The section runs to the next second-level heading, wherever the README puts it.
+const start = readme.indexOf('\n## Configuration\n');
+const end = readme.indexOf('\n## ', start + 1);
+const section = start === -1 ? '' : readme.slice(start, end === -1 ? undefined : end);
 
 describe('the README configuration reference', () => {
   it('documents every setting of pullwatch.yml with its name', () => {
