@@ -7,6 +7,9 @@ const options = {
   bundle: true,
   minify: true,
   sourcemap: 'linked',
+  // Stack traces need the mappings, not the sources: NODE_OPTIONS=--enable-source-maps reads and parses the map
+  // at every cold start, and the sources made up three quarters of it (notify's 1.4 MB → 0.4 MB).
+  sourcesContent: false,
   target: 'node22',
   platform: 'node',
   format: 'esm',
