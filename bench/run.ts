@@ -12,6 +12,7 @@ const modules: Record<string, () => Promise<{ run: () => Promise<BenchRow[]> }>>
   registry: () => import('./registry.bench.ts'),
   ingest: () => import('./ingest.bench.ts'),
   e2e: () => import('./e2e.bench.ts'),
+  start: () => import('./start.bench.ts'),
 };
 
 const filters = process.argv.slice(2);

@@ -1,21 +1,38 @@
 #!/bin/sh
-# Brings a fresh clone (or a stale node_modules) to a runnable state, so that `npm start`, `npm test` and
-# `npm run bench` each work as the first command on a new machine.
-#   sh scripts/setup.sh          npm packages (npm ci when node_modules does not match package-lock.json)
-#   sh scripts/setup.sh --test   also the Debian packages the integration tests run for real
+# Brings a fresh clone (or a stale node_modules) to a runnable state, so that `npm start`, `npm test`,
+# `npm run bench` and `npm run package` each work as the first command on a new machine.
+#   sh scripts/setup.sh          what `pullwatch run` needs: runtime packages only (npm ci --omit=dev), which
+#                                keeps a newcomer's first `npm start` short
+#   sh scripts/setup.sh --dev    every npm package (tests, benchmarks, packaging tools)
+#   sh scripts/setup.sh --test   --dev, and the Debian packages the integration tests run for real
 set -eu
 cd "$(dirname "$0")/.."
 
+want_dev=0
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+case "${1:-}" in
+  --dev) want_dev=1 ;;
+  --test) want_dev=1; want_test=1 ;;
+  "") ;;
+  *) echo "usage: sh scripts/setup.sh [--dev|--test]" >&2; exit 2 ;;
+esac
 
-# npm writes the hash of the lock it installed from; a changed lock (git pull, branch switch) reinstalls.
+# The stamp holds the hash of the lock installed from and whether dev packages are in: a changed lock
+# (git pull, branch switch) or a first need for dev packages reinstalls.
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 stamp=node_modules/.pullwatch-installed
-if [ ! -x node_modules/.bin/node ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
-  echo "pullwatch setup: installing npm packages (npm ci)…" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
-  echo "$lock_hash" > "$stamp"
+installed=$(cat "$stamp" 2>/dev/null || true)
+if [ "$want_dev" = 1 ]; then wanted="$lock_hash full"; else wanted="$lock_hash"; fi
+if [ ! -x node_modules/.bin/node ] || [ "${installed#"$wanted"}" = "$installed" ]; then
+  if [ "$want_dev" = 1 ]; then
+    echo "pullwatch setup: installing npm packages (npm ci)…" >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
+    echo "$lock_hash full" > "$stamp"
+  else
+    echo "pullwatch setup: installing runtime npm packages (npm ci --omit=dev)…" >&2
+    npm ci --omit=dev --no-audit --no-fund --loglevel=error >&2
+    echo "$lock_hash" > "$stamp"
+  fi
 fi
 
 if [ "$want_test" = 1 ]; then

@@ -1,10 +1,9 @@
-import {
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  KubeConfig,
-  RequestContext,
-  Watch,
-} from '@kubernetes/client-node';
+// Deep imports: the package index also loads exec, attach, port-forward, cp, metrics and the typed API, which
+// the forwarder never uses but would carry in its bundle (and resident memory).
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { HttpMethod, RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
+import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import { errorMessage } from '../errors.ts';
 import {
   isRecord,

@@ -29,8 +29,18 @@ export interface SqsConnection {
   maxAttempts?: number;
 }
 
-export function createSqsClient(connection: SqsConnection = {}): SQSClient {
+/**
+ * `tuning` is for processes that ship their own pinned SDK (the forwarder image: see sqs-json-codec.ts). The
+ * Lambdas use the runtime's SDK, whose version is not ours to pin, so they stay on its defaults.
+ */
+export function createSqsClient(
+  connection: SqsConnection = {},
+  tuning: Partial<SQSClientConfig> = {},
+): SQSClient {
   return new SQSClient({
+    ...tuning,
+    // Resolve each command's middleware stack once, not on every send (no caller adds per-call middleware).
+    cacheMiddleware: true,
     ...(connection.region ? { region: connection.region } : {}),
     ...(connection.endpoint
       ? // Emulator queue URLs carry a host that does not resolve (sqs.<region>.localhost): never follow them.

@@ -30,6 +30,11 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'replay an NDJSON file of events through grouping and the notification policy',
     load: async () => (await import('./replay.ts')).command,
   },
+  run: {
+    summary:
+      'watch the current kubeconfig cluster (or replay a file, or the bundled example) and print alerts',
+    load: async () => (await import('./run.ts')).command,
+  },
 };
 
 export function usage(): string {

@@ -142,7 +142,7 @@ export async function replay(
     if (signal?.aborted) break;
     summary.lines += 1;
     if (text.trim() === '') continue;
-    const results = readLine(text, clock);
+    const results = readReplayLine(text, clock);
     for (const result of results) {
       if (!result.ok) {
         summary.invalid += 1;
@@ -168,7 +168,7 @@ export async function replay(
 }
 
 /** An envelope or pack as the queue carries it; a bare Event is wrapped as the forwarder would wrap it. */
-function readLine(text: string, clock: number): EnvelopeResult[] {
+export function readReplayLine(text: string, clock: number): EnvelopeResult[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

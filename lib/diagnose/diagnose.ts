@@ -168,11 +168,15 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     const anonymousRefusal =
       checked.auth.credentials === 'anonymous' &&
       (probeCause === 'unauthorized' || probeCause === 'repo_not_found_or_denied');
+    // A TLS handshake, a plain-HTTP answer or a 5xx means the node resolved and reached the registry.
+    const nodeReachedIt =
+      categoryOf(nodeCause ?? 'unknown') === 'registry' && categoryOf(probeCause) === 'network';
     if (
       nodeCause &&
-      ANSWERED.has(categoryOf(nodeCause)) &&
-      (REACHABILITY.has(categoryOf(probeCause)) ||
-        (anonymousRefusal && categoryOf(nodeCause) === 'availability'))
+      ((ANSWERED.has(categoryOf(nodeCause)) &&
+        (REACHABILITY.has(categoryOf(probeCause)) ||
+          (anonymousRefusal && categoryOf(nodeCause) === 'availability'))) ||
+        nodeReachedIt)
     ) {
       // The node got further than this checker: keep its cause, say why the check could not confirm it.
       cause = nodeCause;
@@ -217,6 +221,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       probe: probe ?? null,
       disagreement,
       checkedFrom: input.checkedFrom,
+      nodeEvidence: classification?.evidence ?? null,
     }),
     suggestions: checked?.suggestions ?? [],
     checkedFrom: input.checkedFrom,

@@ -28,6 +28,8 @@ export interface RemediationInput {
   /** The registry answers fine from where the check ran although the node failed. */
   disagreement: boolean;
   checkedFrom: string;
+  /** What the node's own error said (kubelet's evidence), for when the check did not get as far as the node. */
+  nodeEvidence?: string | null;
 }
 
 const PLACEHOLDER_NS = '<namespace>';
@@ -188,7 +190,9 @@ export function remediation(input: RemediationInput): RemediationStep[] {
       }
       steps.push(
         step(
-          `Or publish ${image?.full ?? 'the missing tag'}: check the build that should have pushed it`,
+          image && closest
+            ? `Or publish ${image.full}: check the build that should have pushed it`
+            : `Publish ${image?.full ?? 'the missing tag'} (check the build that should have pushed it), or deploy a tag the registry has`,
           image ? `skopeo list-tags docker://${repoRef}` : undefined,
         ),
       );
@@ -315,11 +319,19 @@ export function remediation(input: RemediationInput): RemediationStep[] {
       break;
     case 'tls': {
       const tlsStep = probe?.steps.find((s) => s.step === 'tls' && !s.ok);
-      const code = tlsStep?.code ?? '';
+      // Without a TLS step of its own (the check stopped earlier), the node's x509 text says which problem.
+      const said = tlsStep ? '' : (input.nodeEvidence ?? '');
+      const code =
+        tlsStep?.code ??
+        (/certificate has expired|not yet valid/i.test(said)
+          ? 'CERT_HAS_EXPIRED'
+          : /certificate is valid for|doesn't match|not valid for any names/i.test(said)
+            ? 'ERR_TLS_CERT_ALTNAME_INVALID'
+            : '');
       if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
         steps.push(
           step(
-            `Renew the TLS certificate of ${probe?.apiHost ?? registry}: ${tlsStep?.summary.split(' (')[0] ?? 'it is outside its validity period'}`,
+            `Renew the TLS certificate of ${probe?.apiHost ?? registry}: ${tlsStep?.summary.split(' (')[0] ?? (said ? `the node reports "${said}"` : 'it is outside its validity period')}`,
           ),
         );
       } else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {

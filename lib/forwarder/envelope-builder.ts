@@ -20,11 +20,49 @@ function count(value: unknown): number | null {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
 }
 
-function pick(object: Record<string, unknown>, limits: Record<string, number>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [field, max] of Object.entries(limits)) {
+type Limits = ReadonlyArray<readonly [field: string, max: number]>;
+
+// Field lists are built once: trimEvent runs for every forwarded event.
+const METADATA_LIMITS: Limits = [
+  ['name', 253],
+  ['namespace', 253],
+  ['uid', 128],
+  ['resourceVersion', 128],
+  ['creationTimestamp', 64],
+];
+const INVOLVED_LIMITS: Limits = [
+  ['apiVersion', 128],
+  ['kind', 128],
+  ['name', 253],
+  ['namespace', 253],
+  ['uid', 128],
+  ['fieldPath', 512],
+  ['resourceVersion', 128],
+];
+const EVENT_LIMITS: Limits = [
+  ['reason', 256],
+  ['message', 16 * 1024],
+  ['type', 64],
+  ['firstTimestamp', 64],
+  ['lastTimestamp', 64],
+  ['eventTime', 64],
+  ['reportingComponent', 256],
+  ['reportingInstance', 256],
+];
+const SOURCE_LIMITS: Limits = [
+  ['component', 256],
+  ['host', 253],
+];
+
+/** Copies the string fields in `limits`, cut to their maximum length, into `out`. */
+function pick<T extends object = Record<string, string>>(
+  object: Record<string, unknown>,
+  limits: Limits,
+  out: T = {} as T,
+): T {
+  for (const [field, max] of limits) {
     const value = cut(object[field], max);
-    if (value !== null) out[field] = value;
+    if (value !== null) (out as Record<string, unknown>)[field] = value;
   }
   return out;
 }
@@ -34,36 +72,12 @@ export function trimEvent(raw: unknown): CoreEvent {
   const event = isRecord(raw) ? raw : {};
   const metadata = isRecord(event.metadata) ? event.metadata : {};
   const involved = isRecord(event.involvedObject) ? event.involvedObject : {};
-  const out: CoreEvent = {
+  const out: CoreEvent = pick(event, EVENT_LIMITS, {
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: pick(metadata, {
-      name: 253,
-      namespace: 253,
-      uid: 128,
-      resourceVersion: 128,
-      creationTimestamp: 64,
-    }),
-    involvedObject: pick(involved, {
-      apiVersion: 128,
-      kind: 128,
-      name: 253,
-      namespace: 253,
-      uid: 128,
-      fieldPath: 512,
-      resourceVersion: 128,
-    }),
-    ...pick(event, {
-      reason: 256,
-      message: 16 * 1024,
-      type: 64,
-      firstTimestamp: 64,
-      lastTimestamp: 64,
-      eventTime: 64,
-      reportingComponent: 256,
-      reportingInstance: 256,
-    }),
-  };
+    metadata: pick(metadata, METADATA_LIMITS),
+    involvedObject: pick(involved, INVOLVED_LIMITS),
+  } as CoreEvent);
   const eventCount = count(event.count);
   if (eventCount !== null) out.count = eventCount;
   if (isRecord(event.series)) {
@@ -72,7 +86,7 @@ export function trimEvent(raw: unknown): CoreEvent {
       lastObservedTime: cut(event.series.lastObservedTime, 64),
     };
   }
-  if (isRecord(event.source)) out.source = pick(event.source, { component: 256, host: 253 });
+  if (isRecord(event.source)) out.source = pick(event.source, SOURCE_LIMITS);
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createKubeApi, loadKubeConfig } from '../adapters/kubernetes.ts';
 import { createSqsClient, SqsQueue } from '../adapters/sqs.ts';
+import { fastJsonProtocol } from '../adapters/sqs-json-codec.ts';
 import { errorMessage } from '../errors.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { ForwarderConfigError, loadForwarderConfig } from './config.ts';
@@ -39,7 +40,7 @@ try {
 }
 
 // One SDK attempt per call: the sender's own loop retries only the failed entries, with jitter.
-const sqs = createSqsClient({ endpoint: config.sqsEndpoint, maxAttempts: 1 });
+const sqs = createSqsClient({ endpoint: config.sqsEndpoint, maxAttempts: 1 }, fastJsonProtocol());
 const forwarder = startForwarder({
   kube,
   sender: new SqsQueue({ queueUrl: config.queueUrl!, client: sqs }),

@@ -313,17 +313,23 @@ export class EnvelopeSender {
       metrics.batchEntries.observe(pending.length);
 
       const open = new Set(pending.map((m) => m.id));
+      // Counted once per call, not per envelope: a labelled inc costs a label hash each time.
+      let events = 0;
+      let resolved = 0;
       for (const id of result.sent) {
         const group = groups.get(id);
         if (!group || !open.delete(id)) continue;
         metrics.envelopesPerMessage.observe(group.length);
         for (const entry of group) {
-          metrics.eventsForwarded.inc({ kind: entry.kind });
+          if (entry.kind === 'event') events += 1;
+          else resolved += 1;
           metrics.ackDelay.observe(Math.max(0, finished - entry.receivedAt) / 1000);
           this.#release(entry);
           this.#o.onAcknowledged?.(entry);
         }
       }
+      if (events > 0) metrics.eventsForwarded.inc({ kind: 'event' }, events);
+      if (resolved > 0) metrics.eventsForwarded.inc({ kind: 'resolved' }, resolved);
       const retry: OutgoingMessage[] = [];
       const codes = new Set<string>();
       for (const failure of result.failed) {

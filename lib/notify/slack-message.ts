@@ -11,6 +11,7 @@ import {
   type SlackMessage,
 } from './block-kit.ts';
 import { causeWords } from './cause-words.ts';
+import { nodeSideWarning } from './node-side.ts';
 import { remediationFor } from './remediation.ts';
 import { effectiveCause } from './severity.ts';
 import {
@@ -238,11 +239,8 @@ function evidenceText(diagnosis: Diagnosis): string {
   }
   const hidden = diagnosis.evidence.length - MAX_EVIDENCE_LINES;
   if (hidden > 0) lines.push(`_and ${plural(hidden, 'more check')}_`);
-  if (diagnosis.agreesWithNode === false) {
-    lines.push(
-      "⚠️ The registry looks fine from here although the node failed: suspect the node's side (its credentials, mirror or network path).",
-    );
-  }
+  const warning = nodeSideWarning(diagnosis);
+  if (warning) lines.push(`⚠️ ${warning}`);
   if (diagnosis.suggestions.length > 0) {
     const tags = diagnosis.suggestions.slice(0, MAX_SUGGESTIONS).map((tag) => inlineCode(tag, 128));
     lines.push(`*Closest tags:* ${tags.join(' ')}`);

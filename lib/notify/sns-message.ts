@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Diagnosis } from '../diagnose/types.ts';
 import type { Incident } from '../incidents/types.ts';
 import { causeWords } from './cause-words.ts';
+import { nodeSideWarning } from './node-side.ts';
 import { remediationFor } from './remediation.ts';
 import { effectiveCategory, effectiveCause, type Severity, severityOf } from './severity.ts';
 import { subjectName } from './slack-message.ts';
@@ -206,9 +207,8 @@ function snsText(
     for (const item of diagnosis.evidence.slice(0, budget.list)) {
       lines.push(`  [${item.ok ? 'ok' : 'FAIL'}] ${item.step}: ${clip(item.summary, budget.field)}`);
     }
-    if (diagnosis.agreesWithNode === false) {
-      lines.push("  The registry looks fine from here although the node failed: suspect the node's side.");
-    }
+    const warning = nodeSideWarning(diagnosis);
+    if (warning) lines.push(`  ${warning}`);
     if (diagnosis.suggestions.length > 0) {
       lines.push(`  Closest tags: ${diagnosis.suggestions.slice(0, budget.list).join(', ')}`);
     }

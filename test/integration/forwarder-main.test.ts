@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildForwarder, FORWARDER_NODE_FLAGS } from '../../infra/forwarder/build.ts';
+import { buildForwarder, FORWARDER_NODE_FLAGS, FORWARDER_RUNTIME_ENV } from '../../infra/forwarder/build.ts';
 import { parseQueueMessage } from '../../lib/events/envelope.ts';
 import { type FauxqsService, startFauxqs, TEST_CREDENTIALS, TEST_REGION } from '../support/fauxqs.ts';
 import { eventObject, type KubeApiStandIn, nodeObject, startKubeApi } from '../support/kube-api.ts';
@@ -168,6 +168,7 @@ describe('forwarder container entry (lib/forwarder/main.ts)', () => {
           KUBECONFIG: api.kubeconfigPath,
           PULLWATCH_HTTP_PORT: '0',
           PULLWATCH_LINGER_MS: '10',
+          ...FORWARDER_RUNTIME_ENV,
         },
         [...FORWARDER_NODE_FLAGS, bundle],
       );

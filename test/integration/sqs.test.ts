@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqsClient, SqsQueue } from '../../lib/adapters/sqs.ts';
+import { fastJsonProtocol } from '../../lib/adapters/sqs-json-codec.ts';
 import { type FauxqsService, startFauxqs, TEST_CREDENTIALS } from '../support/fauxqs.ts';
 
 let service: FauxqsService;
@@ -86,7 +87,34 @@ describe('SqsQueue against the SQS emulator', () => {
       client: service.sqs,
     });
     const result = await missing.send([{ id: 'a', body: 'x' }]);
-    expect(result.failed).toMatchObject([{ id: 'a', retryable: false }]);
+    expect(result.failed).toMatchObject([{ id: 'a', retryable: false, code: 'QueueDoesNotExist' }]);
     await expect(missing.receive()).rejects.toMatchObject({ code: 'queue_receive_failed' });
   });
+
+  it.each([
+    ['the SDK default codec', {}],
+    ["the forwarder's JSON.stringify codec", fastJsonProtocol()],
+  ])(
+    'keeps bodies with quotes, backslashes, control and non-ASCII characters intact (%s)',
+    async (_, tuning) => {
+      const client = createSqsClient(
+        { endpoint: service.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS },
+        tuning,
+      );
+      const { url } = await service.createQueue(`codec-${Date.now()}`);
+      const queue = new SqsQueue({ queueUrl: url, client });
+      const bodies = ['{"v":1,"pack":[{"a":"b\\"c"}]}', 'tab\there\nline\r\u2028é ü 漢字', '\\\\ end'];
+      const sent = await queue.send(
+        bodies.map((body, i) => ({ id: `b${i}`, body, attributes: { n: String(i) } })),
+      );
+      expect(sent.failed).toEqual([]);
+      const received = await drain(queue, bodies.length);
+      expect(received.map((m) => m.body).sort()).toEqual([...bodies].sort());
+      expect(received.map((m) => m.attributes.n).sort()).toEqual(['0', '1', '2']);
+
+      const missing = new SqsQueue({ queueUrl: `${service.endpoint}/000000000000/does-not-exist`, client });
+      const result = await missing.send([{ id: 'a', body: 'x' }]);
+      expect(result.failed).toMatchObject([{ id: 'a', retryable: false, code: 'QueueDoesNotExist' }]);
+    },
+  );
 });

@@ -48,3 +48,11 @@ describe('pullwatch settings', () => {
     expect(loadConfig({ path: undefined, env: {} }).cluster).toBe('local');
   });
 });
+
+describe('pullwatch.example.yml', () => {
+  it('is a valid settings file, so the documented example never rots', () => {
+    const config = loadConfig({ path: 'pullwatch.example.yml', env: {} });
+    expect(config.routing.rules.length).toBeGreaterThan(0);
+    expect(Object.keys(config.registry.credentials)).toContain('registry.internal.example.com');
+  });
+});

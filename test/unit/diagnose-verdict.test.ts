@@ -166,6 +166,42 @@ describe('disagreement between the node and the checker', () => {
     expect(d.cause).toBe('tag_not_found');
     expect(d.agreesWithNode).toBeNull();
     expect(d.summary).toMatch(/the check stopped earlier: resolving registry.internal/);
+    // Without a tag list there is no "use this tag instead" step for the publish step to be the "or" of.
+    expect(d.remediation[0]?.title).toMatch(/^Publish .*or deploy a tag the registry has/);
+  });
+
+  it('the node got as far as TLS but the checker cannot resolve the host → keeps the node’s cause', () => {
+    const d = diagnose({
+      classification: classification('tls'),
+      probe: probe({
+        cause: 'dns',
+        summary: 'resolving harbor.internal: no such host (ENOTFOUND)',
+        suggestions: [],
+      }),
+      checkedFrom: 'pullwatch run on laptop',
+    });
+    expect(d.cause).toBe('tls');
+    expect(d.agreesWithNode).toBeNull();
+    expect(d.summary).toMatch(/reports tls; from pullwatch run on laptop the check stopped earlier/);
+  });
+
+  it('without its own TLS step the fix follows the node’s x509 text: expired → renew, wrong name → reissue', () => {
+    const unreachable = probe({
+      cause: 'dns',
+      summary: 'resolving harbor.internal: no such host',
+      suggestions: [],
+    });
+    const withText = (evidence: string) =>
+      diagnose({
+        classification: { ...classification('tls'), evidence },
+        probe: unreachable,
+        checkedFrom: 'x',
+      }).remediation[0]?.title;
+    expect(withText('x509: certificate has expired or is not yet valid: current time … is after …')).toMatch(
+      /^Renew the TLS certificate of .*: the node reports "x509: certificate has expired/,
+    );
+    expect(withText('x509: certificate is valid for other.example, not harbor.internal')).toMatch(/^Reissue/);
+    expect(withText('x509: certificate signed by unknown authority')).toMatch(/^Make the nodes trust the CA/);
   });
 
   it('an anonymous checker refused where the node saw a missing tag keeps the node’s cause', () => {

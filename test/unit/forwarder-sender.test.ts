@@ -123,6 +123,22 @@ describe('EnvelopeSender batching and linger', () => {
     expect(await metricValue(metrics.eventsForwarded, { kind: 'event' })).toBe(13);
   });
 
+  it('counts acknowledged envelopes by kind, packed or not, and releases every byte it held', async () => {
+    const queue = new ScriptedQueue();
+    const sender = makeSender(queue, { pack: 'always', concurrency: 2 });
+    for (let i = 0; i < 25; i += 1) {
+      sender.enqueue(i % 5 === 0 ? { ...envelope(i), kind: 'resolved' } : envelope(i));
+    }
+    expect(sender.held).toBe(25);
+    expect(sender.heldBytes).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(250);
+    await sender.waitIdle();
+    expect(await metricValue(metrics.eventsForwarded, { kind: 'event' })).toBe(20);
+    expect(await metricValue(metrics.eventsForwarded, { kind: 'resolved' })).toBe(5);
+    expect(sender.held).toBe(0);
+    expect(sender.heldBytes).toBe(0);
+  });
+
   it('keeps every batch within the 256 KiB SendMessageBatch limit', async () => {
     const queue = new ScriptedQueue();
     const sender = makeSender(queue, { concurrency: 1 });

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { FORWARDER_NODE_FLAGS } from '../../infra/forwarder/build.ts';
+import { FORWARDER_NODE_FLAGS, FORWARDER_RUNTIME_ENV, UNDICI_SLIM } from '../../infra/forwarder/build.ts';
 import { FORWARDER_ENV, loadForwarderConfig } from '../../lib/forwarder/config.ts';
 
 /**
@@ -331,5 +332,37 @@ describe('forwarder manifests (infra/forwarder)', () => {
     // The image runs the bundle with the flags the benchmark measured.
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(finalStage)![1]!) as string[];
     expect(cmd).toEqual([...FORWARDER_NODE_FLAGS, '/app/forwarder.mjs']);
+    // …and the environment it measured (ENV lines of the final stage, `KEY=value` pairs).
+    const env: Record<string, string> = {};
+    for (const line of finalStage.matchAll(/^ENV (.+)$/gm)) {
+      for (const pair of line[1]!.trim().split(/\s+/))
+        env[pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
+    }
+    expect(env).toMatchObject(FORWARDER_RUNTIME_ENV);
+  });
+
+  it("the bundle's slim undici provides everything @kubernetes/client-node imports from undici", () => {
+    const require = createRequire(import.meta.url);
+    const dist = join(require.resolve('@kubernetes/client-node/package.json'), '..', 'dist');
+    const imported = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.js')) {
+          for (const m of readFileSync(path, 'utf8').matchAll(/import\s*\{([^}]*)\}\s*from\s*'undici'/g)) {
+            for (const name of m[1]!.split(',')) {
+              const original = name.trim().split(/\s+as\s+/)[0]!;
+              if (original) imported.add(original);
+            }
+          }
+          expect(readFileSync(path, 'utf8')).not.toMatch(/import\s+(\*|\w+)[^{]*from\s*'undici'/);
+        }
+      }
+    };
+    walk(dist);
+    expect([...imported].sort()).toEqual(['Agent', 'ProxyAgent', 'fetch']);
+    const slim = require(UNDICI_SLIM) as Record<string, unknown>;
+    for (const name of imported) expect(typeof slim[name], name).toBe('function');
   });
 });
