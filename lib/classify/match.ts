@@ -1,4 +1,4 @@
-import { RULES, type Rule } from './rules.ts';
+import type { Rule } from './rules.ts';
 
 export interface RuleHit {
   rule: Rule;
@@ -120,10 +120,18 @@ interface Automaton {
   outIds: Uint32Array;
 }
 
+/**
+ * Built at every cold start, so it must be cheap: the trie keeps child lists (a needle character at a time),
+ * and each state's row of the table starts as a native copy of its failure state's row — the usual
+ * `delta[s][c] = delta[fail(s)][c]` — with only the state's own children written on top, instead of a loop
+ * over every state × class.
+ */
 function buildAutomaton(texts: readonly string[]): Automaton {
   const classes = new Uint8Array(0x10000);
   let width = 1;
+  let chars = 0;
   for (const text of texts) {
+    chars += text.length;
     for (let i = 0; i < text.length; i += 1) {
       const code = text.charCodeAt(i);
       if (code >= 128) throw new Error(`classify: rule needle ${JSON.stringify(text)} is not ASCII`);
@@ -133,71 +141,68 @@ function buildAutomaton(texts: readonly string[]): Automaton {
       }
     }
   }
-  // The trie (goto function), then failure links breadth-first, then the dense table.
-  const next: number[][] = [new Array<number>(width).fill(-1)];
-  const ends: number[][] = [[]];
+  // The trie (goto function) as child lists: state ids in insertion order, as a dense build would number them.
+  const firstChild = new Int32Array(chars + 1).fill(-1);
+  const nextSibling = new Int32Array(chars + 1).fill(-1);
+  const classOf = new Uint8Array(chars + 1);
+  const own: number[][] = [];
+  let states = 1;
   texts.forEach((text, id) => {
     let state = 0;
     for (let i = 0; i < text.length; i += 1) {
       const cls = classes[text.charCodeAt(i)] as number;
-      let child = (next[state] as number[])[cls] as number;
+      let child = firstChild[state] as number;
+      while (child !== -1 && classOf[child] !== cls) child = nextSibling[child] as number;
       if (child === -1) {
-        child = next.length;
-        next.push(new Array<number>(width).fill(-1));
-        ends.push([]);
-        (next[state] as number[])[cls] = child;
+        child = states;
+        states += 1;
+        classOf[child] = cls;
+        nextSibling[child] = firstChild[state] as number;
+        firstChild[state] = child;
       }
       state = child;
     }
-    (ends[state] as number[]).push(id);
+    own[state] = [...(own[state] ?? []), id];
   });
-  const states = next.length;
-  const fail = new Array<number>(states).fill(0);
-  const delta = new Int32Array(states * width);
-  const queue: number[] = [];
-  for (let cls = 0; cls < width; cls += 1) {
-    const child = (next[0] as number[])[cls] as number;
-    delta[cls] = child === -1 ? 0 : child;
-    if (child !== -1) queue.push(child);
+  // Failure links breadth-first; a state's outputs are its own needles, then its failure state's outputs.
+  const delta = states < 0x8000 ? new Uint16Array(states * width) : new Uint32Array(states * width);
+  const fail = new Int32Array(states);
+  const ends: number[][] = new Array<number[]>(states);
+  ends[0] = own[0] ?? [];
+  if (ends[0].length > 0) delta.fill(1, 0, width);
+  const queue = new Int32Array(states);
+  let tail = 0;
+  for (let child = firstChild[0] as number; child !== -1; child = nextSibling[child] as number) {
+    const out = [...(own[child] ?? []), ...ends[0]];
+    ends[child] = out;
+    delta[classOf[child] as number] = (child << 1) | (out.length > 0 ? 1 : 0);
+    queue[tail++] = child;
   }
-  for (let head = 0; head < queue.length; head += 1) {
+  for (let head = 0; head < tail; head += 1) {
     const state = queue[head] as number;
-    // A state also reports what its longest proper suffix (its failure state) reports.
-    (ends[state] as number[]).push(...(ends[fail[state] as number] as number[]));
-    for (let cls = 0; cls < width; cls += 1) {
-      const child = (next[state] as number[])[cls] as number;
-      const viaFail = delta[(fail[state] as number) * width + cls] as number;
-      if (child === -1) {
-        delta[state * width + cls] = viaFail;
-      } else {
-        delta[state * width + cls] = child;
-        fail[child] = viaFail;
-        queue.push(child);
-      }
+    const row = state * width;
+    const failRow = (fail[state] as number) * width;
+    delta.copyWithin(row, failRow, failRow + width);
+    for (let child = firstChild[state] as number; child !== -1; child = nextSibling[child] as number) {
+      const cls = classOf[child] as number;
+      const viaFail = (delta[failRow + cls] as number) >>> 1;
+      fail[child] = viaFail;
+      const needles = own[child];
+      const out = needles ? [...needles, ...(ends[viaFail] as number[])] : (ends[viaFail] as number[]);
+      ends[child] = out;
+      delta[row + cls] = (child << 1) | (out.length > 0 ? 1 : 0);
+      queue[tail++] = child;
     }
   }
   const outStart = new Uint32Array(states + 1);
   const flat: number[] = [];
   for (let state = 0; state < states; state += 1) {
     outStart[state] = flat.length;
-    flat.push(...(ends[state] as number[]));
+    for (const id of ends[state] as number[]) flat.push(id);
   }
   outStart[states] = flat.length;
-  const encoded = states < 0x8000 ? new Uint16Array(states * width) : new Uint32Array(states * width);
-  for (let i = 0; i < encoded.length; i += 1) {
-    const target = delta[i] as number;
-    const final = (outStart[target + 1] as number) > (outStart[target] as number) ? 1 : 0;
-    encoded[i] = (target << 1) | final;
-  }
-  return { delta: encoded, classes, width, outStart, outIds: Uint32Array.from(flat) };
+  return { delta, classes, width, outStart, outIds: Uint32Array.from(flat) };
 }
-
-/** Scans for the first rule of RULES (in precedence order) that fires on `lower`, the lower-cased message. */
-export function findCause(lower: string): RuleHit | null {
-  return defaultMatcher.scan(lower);
-}
-
-const defaultMatcher = compileRules(RULES);
 
 function lastOccurrence(lower: string, needles: readonly string[], fallback: number): number {
   let last = fallback;

@@ -1,5 +1,5 @@
-import type * as z from 'zod';
 import { PullwatchError } from '../errors.ts';
+import * as z from '../zod.ts';
 
 export class ConfigError extends PullwatchError {}
 
@@ -7,8 +7,12 @@ export class ConfigError extends PullwatchError {}
  * Validates settings once, at start. The error names every offending field by its path in the file
  * (`routing.rules.2.namespace: …`), so a bad deploy fails loudly before it handles a single event.
  */
-export function validateConfig<S extends z.ZodType>(schema: S, data: unknown, source: string): z.infer<S> {
-  const result = schema.safeParse(data);
+export function validateConfig<S extends z.core.$ZodType>(
+  schema: S,
+  data: unknown,
+  source: string,
+): z.output<S> {
+  const result = z.safeParse(schema, data);
   if (result.success) return result.data;
   const lines = result.error.issues.map(
     (issue) => `  ${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,

@@ -1,7 +1,7 @@
-import * as z from 'zod';
 import { policyConfigSchema } from '../incidents/policy.ts';
 import { routingConfigSchema } from '../notify/routing.ts';
 import { registryConfigSchema } from '../registry/config.ts';
+import * as z from '../zod.ts';
 import { ConfigError, validateConfig } from './load.ts';
 
 /**
@@ -11,29 +11,33 @@ import { ConfigError, validateConfig } from './load.ts';
  */
 export const slackConfigSchema = z.strictObject({
   /** Web API base URL; only for a stand-in or a proxy (default: Slack's own). */
-  apiUrl: z.url().optional(),
+  apiUrl: z.optional(z.url()),
   /** Environment variables read when set (local runs, tests). In AWS the SSM parameters below are used. */
-  botTokenEnv: z.string().min(1).default('SLACK_BOT_TOKEN'),
-  signingSecretEnv: z.string().min(1).default('SLACK_SIGNING_SECRET'),
+  botTokenEnv: z._default(z.string().check(z.minLength(1)), 'SLACK_BOT_TOKEN'),
+  signingSecretEnv: z._default(z.string().check(z.minLength(1)), 'SLACK_SIGNING_SECRET'),
   /** SSM SecureString parameter names (loaded and cached by middy's ssm middleware in the Lambdas). */
-  botTokenParameter: z.string().min(1).optional(),
-  signingSecretParameter: z.string().min(1).optional(),
+  botTokenParameter: z.optional(z.string().check(z.minLength(1))),
+  signingSecretParameter: z.optional(z.string().check(z.minLength(1))),
 });
 
 export const pullwatchConfigSchema = z.strictObject({
   /** The cluster name `pullwatch run` gives the events it watches (the forwarder sets its own in AWS). */
-  cluster: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
-    .default('local'),
+  cluster: z._default(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(128),
+        z.regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+      ),
+    'local',
+  ),
   /** Where diagnoses say they were checked from (default: derived from the runtime, e.g. `lambda eu-west-1`). */
-  checkedFrom: z.string().min(1).max(200).optional(),
-  policy: policyConfigSchema.prefault({}),
-  registry: registryConfigSchema.prefault({}),
-  routing: routingConfigSchema.prefault({}),
-  slack: slackConfigSchema.prefault({}),
+  checkedFrom: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  policy: z.prefault(policyConfigSchema, {}),
+  registry: z.prefault(registryConfigSchema, {}),
+  routing: z.prefault(routingConfigSchema, {}),
+  slack: z.prefault(slackConfigSchema, {}),
 });
 
 export type PullwatchConfig = z.infer<typeof pullwatchConfigSchema>;

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { PullwatchError } from '../errors.ts';
+import * as z from '../zod.ts';
 
 /**
  * The forwarder ⇄ Lambda contract (DESIGN.md §4). Versioned: a reader rejects versions it does not know
@@ -12,9 +12,10 @@ export const MAX_MESSAGE_BYTES = 240 * 1024;
 /** What a reader accepts: SQS's own ceiling (1 MiB). Anything larger did not come from SQS intact. */
 export const MAX_QUEUE_BODY_BYTES = 1024 * 1024;
 
-const name = z.string().min(1).max(253);
-const optionalText = (max: number) => z.string().max(max).nullish();
-const timestamp = z.string().max(64).nullish();
+const name = z.string().check(z.minLength(1), z.maxLength(253));
+const optionalText = (max: number) => z.nullish(z.string().check(z.maxLength(max)));
+const timestamp = z.nullish(z.string().check(z.maxLength(64)));
+const count = z.nullish(z.number().check(z.int(), z.nonnegative()));
 
 const objectReference = z.object({
   apiVersion: optionalText(128),
@@ -34,24 +35,24 @@ const metadata = z.object({
   creationTimestamp: timestamp,
 });
 
-const series = z.object({ count: z.number().int().nonnegative().nullish(), lastObservedTime: timestamp });
+const series = z.object({ count, lastObservedTime: timestamp });
 const eventSource = z.object({ component: optionalText(256), host: optionalText(253) });
 
 /** core/v1 Event, trimmed to what pullwatch reads (unknown fields are dropped, not rejected). */
 export const coreEventSchema = z.object({
-  apiVersion: z.literal('v1').optional(),
-  kind: z.literal('Event').optional(),
-  metadata: metadata.optional(),
+  apiVersion: z.optional(z.literal('v1')),
+  kind: z.optional(z.literal('Event')),
+  metadata: z.optional(metadata),
   involvedObject: objectReference,
   reason: optionalText(256),
   message: optionalText(16 * 1024),
   type: optionalText(64),
-  count: z.number().int().nonnegative().nullish(),
+  count,
   firstTimestamp: timestamp,
   lastTimestamp: timestamp,
   eventTime: timestamp,
-  series: series.nullish(),
-  source: eventSource.nullish(),
+  series: z.nullish(series),
+  source: z.nullish(eventSource),
   reportingComponent: optionalText(256),
   reportingInstance: optionalText(256),
 });
@@ -59,21 +60,21 @@ export const coreEventSchema = z.object({
 /** events.k8s.io/v1 Event: `regarding`/`note`/`deprecated*` instead of the core/v1 names. */
 export const eventsV1EventSchema = z.object({
   apiVersion: z.literal('events.k8s.io/v1'),
-  kind: z.literal('Event').optional(),
-  metadata: metadata.optional(),
+  kind: z.optional(z.literal('Event')),
+  metadata: z.optional(metadata),
   regarding: objectReference,
   reason: optionalText(256),
   note: optionalText(16 * 1024),
   type: optionalText(64),
   action: optionalText(256),
   eventTime: timestamp,
-  series: series.nullish(),
+  series: z.nullish(series),
   reportingController: optionalText(256),
   reportingInstance: optionalText(256),
-  deprecatedCount: z.number().int().nonnegative().nullish(),
+  deprecatedCount: count,
   deprecatedFirstTimestamp: timestamp,
   deprecatedLastTimestamp: timestamp,
-  deprecatedSource: eventSource.nullish(),
+  deprecatedSource: z.nullish(eventSource),
 });
 
 export const kubeEventSchema = z.union([eventsV1EventSchema, coreEventSchema]);
@@ -89,19 +90,21 @@ export const podContextSchema = z.object({
   namespace: name,
   serviceAccount: optionalText(253),
   nodeName: optionalText(253),
-  imagePullSecrets: z.array(name).max(64).default([]),
-  containers: z
-    .array(
-      z.object({
-        name,
-        image: z.string().min(1).max(4096),
-        imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).nullish(),
-      }),
-    )
-    .max(128)
-    .default([]),
-  owner: workloadRef.nullish(),
-  workload: workloadRef.nullish(),
+  imagePullSecrets: z._default(z.array(name).check(z.maxLength(64)), []),
+  containers: z._default(
+    z
+      .array(
+        z.object({
+          name,
+          image: z.string().check(z.minLength(1), z.maxLength(4096)),
+          imagePullPolicy: z.nullish(z.enum(['Always', 'IfNotPresent', 'Never'])),
+        }),
+      )
+      .check(z.maxLength(128)),
+    [],
+  ),
+  owner: z.nullish(workloadRef),
+  workload: z.nullish(workloadRef),
 });
 
 export const nodeContextSchema = z.object({
@@ -116,17 +119,20 @@ export const pullSecretSchema = z.object({
   name,
   exists: z.boolean(),
   type: optionalText(128),
-  registries: z.array(z.string().min(1).max(512)).max(256).default([]),
+  registries: z._default(
+    z.array(z.string().check(z.minLength(1), z.maxLength(512))).check(z.maxLength(256)),
+    [],
+  ),
 });
 
 const envelopeBase = {
   v: z.literal(ENVELOPE_VERSION),
-  cluster: z.string().min(1).max(128),
+  cluster: z.string().check(z.minLength(1), z.maxLength(128)),
   forwardedAt: z.iso.datetime({ offset: true }),
   event: kubeEventSchema,
-  pod: podContextSchema.nullish(),
-  node: nodeContextSchema.nullish(),
-  pullSecrets: z.array(pullSecretSchema).max(64).nullish(),
+  pod: z.nullish(podContextSchema),
+  node: z.nullish(nodeContextSchema),
+  pullSecrets: z.nullish(z.array(pullSecretSchema).check(z.maxLength(64))),
 };
 
 export const envelopeSchema = z.discriminatedUnion('kind', [
@@ -144,7 +150,7 @@ export type EnvelopeInput = z.input<typeof envelopeSchema>;
 
 export class EnvelopeError extends PullwatchError {}
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { errorMessage, PullwatchError } from '../errors.ts';
 import { type EnvelopeResult, parseQueueMessage } from '../events/envelope.ts';
 import type { OutgoingMessage, QueueSender } from '../queue/port.ts';
@@ -6,6 +5,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { QueueRecord } from '../runtime/lambda.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { type MetricsSink, noMetrics } from '../runtime/metrics.ts';
+import * as z from '../zod.ts';
 import { readEnvelope } from './from-envelope.ts';
 import { encodeNotice, type Notice, noticeAttributes, noticeFor } from './notice.ts';
 import { aggregate, type Observation, timeOf } from './observation.ts';
@@ -53,11 +53,11 @@ export interface IngestReport {
 }
 
 export const ingestEnvSchema = z.object({
-  INCIDENTS_TABLE: z.string().min(3),
+  INCIDENTS_TABLE: z.string().check(z.minLength(3)),
   NOTICES_QUEUE_URL: z.url(),
-  EVENTS_DLQ_URL: z.url().optional(),
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  SQS_ENDPOINT: z.url().optional(),
+  EVENTS_DLQ_URL: z.optional(z.url()),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  SQS_ENDPOINT: z.optional(z.url()),
 });
 
 export class IngestError extends PullwatchError {}

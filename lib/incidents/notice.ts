@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { CAUSES } from '../classify/causes.ts';
 import { PullwatchError } from '../errors.ts';
+import * as z from '../zod.ts';
 import type { IncidentRecord, NoticeAction } from './types.ts';
 
 /**
@@ -25,17 +25,17 @@ export const NOTICE_ACTIONS = [
 export const noticeSchema = z.object({
   v: z.literal(NOTICE_VERSION),
   /** IncidentRecord key. */
-  key: z.string().min(1).max(128),
+  key: z.string().check(z.minLength(1), z.maxLength(128)),
   /** The state change this notice is about; notify claims and records per seq, so a repeat changes nothing. */
-  seq: z.number().int().positive(),
+  seq: z.number().check(z.int(), z.positive()),
   action: z.enum(NOTICE_ACTIONS),
-  reason: z.string().min(1).max(64),
+  reason: z.string().check(z.minLength(1), z.maxLength(64)),
   kind: z.enum(['workload', 'registry']),
-  cluster: z.string().min(1).max(128),
-  namespace: z.string().max(253).nullable(),
+  cluster: z.string().check(z.minLength(1), z.maxLength(128)),
+  namespace: z.nullable(z.string().check(z.maxLength(253))),
   cause: z.enum(CAUSES as [string, ...string[]]),
   state: z.enum(['open', 'acknowledged', 'snoozed', 'resolved']),
-  count: z.number().int().nonnegative(),
+  count: z.number().check(z.int(), z.nonnegative()),
   /** When the change was decided (ISO). */
   at: z.iso.datetime({ offset: true }),
 });

@@ -1,8 +1,8 @@
-import * as z from 'zod';
 import { CAUSE_CATEGORY, CAUSES, type Category, type Cause } from '../classify/causes.ts';
 import type { Diagnosis } from '../diagnose/types.ts';
 import { PullwatchError } from '../errors.ts';
 import type { Incident, IncidentKind } from '../incidents/types.ts';
+import * as z from '../zod.ts';
 import { effectiveCategory, effectiveCause, SEVERITIES, type Severity, severityOf } from './severity.ts';
 
 /**
@@ -14,76 +14,84 @@ const CATEGORIES = [...new Set(Object.values(CAUSE_CATEGORY))] as [Category, ...
 const KINDS = ['workload', 'registry'] as const satisfies readonly IncidentKind[];
 
 /** One value or a list; a single value is wrapped first so errors point at the list element that is wrong. */
-const oneOrMany = <T extends z.ZodType>(item: T) =>
-  z.preprocess(
-    (value) => (value === undefined || Array.isArray(value) ? value : [value]),
-    z.array(item).min(1),
+const oneOrMany = <T extends z.core.$ZodType>(item: T) =>
+  z.pipe(
+    z.transform((value: unknown) => (value === undefined || Array.isArray(value) ? value : [value])),
+    z.array(item).check(z.minLength(1)),
   );
 
 const glob = z
   .string()
-  .min(1, 'an empty pattern matches nothing; leave the condition out to match everything')
-  .max(253)
-  .regex(/^[A-Za-z0-9.*?_-]+$/, 'allowed: letters, digits, . _ - and the wildcards * ?');
+  .check(
+    z.minLength(1, 'an empty pattern matches nothing; leave the condition out to match everything'),
+    z.maxLength(253),
+    z.regex(/^[A-Za-z0-9.*?_-]+$/, 'allowed: letters, digits, . _ - and the wildcards * ?'),
+  );
 
 /** A channel id (C…, G…) or a name (#alerts or alerts); chat.postMessage accepts both. */
 const slackChannel = z
   .string()
-  .regex(
-    /^(#?[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,20})$/,
-    'expected a channel id like C0123ABCD or a name like #alerts',
+  .check(
+    z.regex(
+      /^(#?[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,20})$/,
+      'expected a channel id like C0123ABCD or a name like #alerts',
+    ),
   );
 
 const snsTopicArn = z
   .string()
-  .regex(
-    /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
-    'expected an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:pull-alerts',
+  .check(
+    z.regex(
+      /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
+      'expected an SNS topic ARN like arn:aws:sns:eu-west-1:123456789012:pull-alerts',
+    ),
   );
 
 const targetsShape = {
-  slack: z.array(slackChannel).max(10).default([]),
-  sns: z.array(snsTopicArn).max(10).default([]),
+  slack: z._default(z.array(slackChannel).check(z.maxLength(10)), []),
+  sns: z._default(z.array(snsTopicArn).check(z.maxLength(10)), []),
 };
 
 const matchSchema = z.strictObject({
-  cluster: oneOrMany(glob).optional(),
-  namespace: oneOrMany(glob).optional(),
-  cause: oneOrMany(z.enum(CAUSES as [Cause, ...Cause[]])).optional(),
-  category: oneOrMany(z.enum(CATEGORIES)).optional(),
-  severity: oneOrMany(z.enum(SEVERITIES)).optional(),
-  kind: oneOrMany(z.enum(KINDS)).optional(),
+  cluster: z.optional(oneOrMany(glob)),
+  namespace: z.optional(oneOrMany(glob)),
+  cause: z.optional(oneOrMany(z.enum(CAUSES as [Cause, ...Cause[]]))),
+  category: z.optional(oneOrMany(z.enum(CATEGORIES))),
+  severity: z.optional(oneOrMany(z.enum(SEVERITIES))),
+  kind: z.optional(oneOrMany(z.enum(KINDS))),
 });
 
 const ruleSchema = z
   .strictObject({
-    name: z.string().min(1).max(100).optional(),
-    match: matchSchema.default({}),
+    name: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+    match: z._default(matchSchema, {}),
     ...targetsShape,
     /** Match and send nothing (a noisy dev cluster): an explicit choice, never an accident of empty lists. */
-    drop: z.boolean().default(false),
+    drop: z._default(z.boolean(), false),
   })
-  .superRefine((rule, ctx) => {
-    const targets = rule.slack.length + rule.sns.length;
-    if (rule.drop && targets > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'a rule with drop: true cannot also name targets',
-        path: ['drop'],
-      });
-    }
-    if (!rule.drop && targets === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'names no target: add slack channels or sns topics (or drop: true to silence on purpose)',
-        path: ['slack'],
-      });
-    }
-  });
+  .check(
+    z.superRefine((rule, ctx) => {
+      const targets = rule.slack.length + rule.sns.length;
+      if (rule.drop && targets > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'a rule with drop: true cannot also name targets',
+          path: ['drop'],
+        });
+      }
+      if (!rule.drop && targets === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'names no target: add slack channels or sns topics (or drop: true to silence on purpose)',
+          path: ['slack'],
+        });
+      }
+    }),
+  );
 
 export const routingConfigSchema = z.strictObject({
-  rules: z.array(ruleSchema).max(500).default([]),
-  default: z.strictObject(targetsShape).default({ slack: [], sns: [] }),
+  rules: z._default(z.array(ruleSchema).check(z.maxLength(500)), []),
+  default: z._default(z.strictObject(targetsShape), { slack: [], sns: [] }),
 });
 
 export type RoutingConfig = z.output<typeof routingConfigSchema>;

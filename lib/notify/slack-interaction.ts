@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { PullwatchError } from '../errors.ts';
+import * as z from '../zod.ts';
 import { type IncidentAction, parseActionId } from './slack-action-ids.ts';
 import { clip } from './text.ts';
 
@@ -38,21 +38,25 @@ const MAX_PAYLOAD_CHARS = 1_000_000;
 
 const payloadSchema = z.object({
   type: z.string(),
-  user: z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
-  team: z.object({ id: z.string() }).nullish(),
-  channel: z.object({ id: z.string().min(1) }).nullish(),
-  container: z.object({ message_ts: z.string().optional(), channel_id: z.string().optional() }).nullish(),
-  message: z.object({ ts: z.string().optional() }).nullish(),
+  user: z.object({
+    id: z.string().check(z.minLength(1)),
+    username: z.optional(z.string()),
+    name: z.optional(z.string()),
+  }),
+  team: z.nullish(z.object({ id: z.string() })),
+  channel: z.nullish(z.object({ id: z.string().check(z.minLength(1)) })),
+  container: z.nullish(z.object({ message_ts: z.optional(z.string()), channel_id: z.optional(z.string()) })),
+  message: z.nullish(z.object({ ts: z.optional(z.string()) })),
   response_url: z.url({ protocol: /^https?$/ }),
   actions: z
     .array(
       z.object({
         action_id: z.string(),
-        value: z.string().optional(),
-        action_ts: z.string().optional(),
+        value: z.optional(z.string()),
+        action_ts: z.optional(z.string()),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 /** Parse the raw (already verified) request body of an interactivity request. */

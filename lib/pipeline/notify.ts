@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import { errorMessage, PullwatchError } from '../errors.ts';
 import { type Notice, noticeAttributes, parseNotice } from '../incidents/notice.ts';
 import type { QueueSender } from '../queue/port.ts';
 import type { QueueRecord } from '../runtime/lambda.ts';
 import { noMetrics } from '../runtime/metrics.ts';
+import * as z from '../zod.ts';
 import { type DeliveryDependencies, type DeliveryOutcome, deliverAlert } from './deliver-alert.ts';
 
 /**
@@ -52,17 +52,17 @@ export interface NotifyReport {
 }
 
 export const notifyEnvSchema = z.object({
-  INCIDENTS_TABLE: z.string().min(3),
+  INCIDENTS_TABLE: z.string().check(z.minLength(3)),
   /** The queue this function reads (for Retry-After visibility changes). */
   NOTICES_QUEUE_URL: z.url(),
   /** Notices with a target that refused for good are parked here with the reason. */
-  NOTICES_DLQ_URL: z.url().optional(),
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  SQS_ENDPOINT: z.url().optional(),
+  NOTICES_DLQ_URL: z.optional(z.url()),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  SQS_ENDPOINT: z.optional(z.url()),
   /** The deployment's SNS topic: gets what the routing's default sends to no topic. */
-  ALERTS_TOPIC_ARN: z.string().startsWith('arn:').optional(),
-  SNS_ENDPOINT: z.url().optional(),
-  SSM_ENDPOINT: z.url().optional(),
+  ALERTS_TOPIC_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+  SNS_ENDPOINT: z.optional(z.url()),
+  SSM_ENDPOINT: z.optional(z.url()),
 });
 
 export class NotifyError extends PullwatchError {}

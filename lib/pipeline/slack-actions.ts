@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { errorMessage, PullwatchError } from '../errors.ts';
 import { encodeNotice, noticeAttributes, noticeFor } from '../incidents/notice.ts';
 import { applyTransition, iso, type Transition } from '../incidents/state.ts';
@@ -19,6 +18,7 @@ import type { QueueSender } from '../queue/port.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { type MetricsSink, noMetrics } from '../runtime/metrics.ts';
+import * as z from '../zod.ts';
 
 /**
  * A click on an alert's Acknowledge, Snooze or Resolve button (Slack interactivity → API Gateway → here).
@@ -59,12 +59,12 @@ export interface SlackActionsDependencies {
 }
 
 export const slackActionsEnvSchema = z.object({
-  INCIDENTS_TABLE: z.string().min(3),
+  INCIDENTS_TABLE: z.string().check(z.minLength(3)),
   /** Where the click's notice goes at once (other channels, SNS); without it sweep resends it within minutes. */
-  NOTICES_QUEUE_URL: z.url().optional(),
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  SQS_ENDPOINT: z.url().optional(),
-  SSM_ENDPOINT: z.url().optional(),
+  NOTICES_QUEUE_URL: z.optional(z.url()),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  SQS_ENDPOINT: z.optional(z.url()),
+  SSM_ENDPOINT: z.optional(z.url()),
 });
 
 /** Slack's window is 5 minutes either way; a nonce must outlive any timestamp still accepted. */

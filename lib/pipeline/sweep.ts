@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { errorMessage, PullwatchError } from '../errors.ts';
 import { encodeNotice, type Notice, noticeAttributes, noticeFor } from '../incidents/notice.ts';
 import { reviewIncident } from '../incidents/review.ts';
@@ -8,6 +7,7 @@ import type { QueueSender } from '../queue/port.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { type MetricsSink, noMetrics } from '../runtime/metrics.ts';
+import * as z from '../zod.ts';
 
 /**
  * The sweep (a schedule in AWS, a timer in `pullwatch run`): pages through the unresolved incidents and those
@@ -43,10 +43,10 @@ export interface SweepReport {
 }
 
 export const sweepEnvSchema = z.object({
-  INCIDENTS_TABLE: z.string().min(3),
+  INCIDENTS_TABLE: z.string().check(z.minLength(3)),
   NOTICES_QUEUE_URL: z.url(),
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  SQS_ENDPOINT: z.url().optional(),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  SQS_ENDPOINT: z.optional(z.url()),
 });
 
 export class SweepError extends PullwatchError {}

@@ -27,8 +27,19 @@ interface RangeRule {
   label: string;
 }
 
-function rules(entries: Array<[string, AddressRange, string]>): RangeRule[] {
-  return entries.map(([text, range, label]) => ({ cidr: parseCidr(text)!, range, label }));
+type RangeEntry = [cidr: string, range: AddressRange, label: string];
+
+/**
+ * Parsed on first use, not at import: parsing runs node:net's IPv6 check, whose first call compiles a large
+ * regular expression (~5–20 ms), and three of the four Lambdas load this module (through the config schema)
+ * without ever judging an address.
+ */
+function rules(entries: RangeEntry[]): () => RangeRule[] {
+  let parsed: RangeRule[] | null = null;
+  return () => {
+    parsed ??= entries.map(([text, range, label]) => ({ cidr: parseCidr(text)!, range, label }));
+    return parsed;
+  };
 }
 
 const V4_RULES = rules([
@@ -66,7 +77,7 @@ export interface BlockedRange {
 
 /** The internal range an address falls in, or null when it is a public address. */
 export function blockedRange(ip: IpAddress): BlockedRange | null {
-  for (const rule of ip.family === 4 ? V4_RULES : V6_RULES) {
+  for (const rule of ip.family === 4 ? V4_RULES() : V6_RULES()) {
     if (cidrContains(rule.cidr, ip)) return { range: rule.range, description: rule.label };
   }
   const inner = embeddedIpv4(ip);

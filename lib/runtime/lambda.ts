@@ -2,9 +2,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type * as z from 'zod';
 import { validateConfig } from '../config/load.ts';
 import { errorMessage, PullwatchError } from '../errors.ts';
+import type * as z from '../zod.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics, type MetricsSink, powertoolsSink } from './metrics.ts';
 
@@ -52,7 +52,10 @@ function logErrors<E, R>(logger: Logger): MiddlewareObj<E, R> {
  * Reads a Lambda's environment once, at cold start, against a schema: a missing or malformed variable fails
  * the first invocation with every bad name listed, instead of a confusing error deep inside a request.
  */
-export function readEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function readEnv<S extends z.core.$ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
   return validateConfig(schema, env, 'the environment');
 }
 

@@ -75,6 +75,21 @@ describe('the packaged stack', () => {
     }
   });
 
+  it('ships cold-start-lean bundles: zod/mini only, built-ins through require(), the AWS SDK left out', async () => {
+    for (const zip of zips) {
+      const { stdout: list } = await run('unzip', ['-Z1', zip]);
+      const bundle = list.split('\n').find((name) => /^functions\/[a-z-]+\.mjs$/.test(name))!;
+      const { stdout: code } = await run('unzip', ['-p', zip, bundle], { maxBuffer: 16 * 1024 * 1024 });
+      // Classic zod registers its schema classes by name (ZodString); zod/mini's are ZodMini….
+      expect(code).toMatch(/"ZodMiniString"/);
+      expect(code).not.toMatch(/"ZodString"/);
+      // The only static ESM imports: the banner's node:module and the runtime's AWS SDK. A built-in imported
+      // as ESM would make Node evaluate every lazy export of it at cold start (esbuild.config.cjs).
+      const imported = [...code.matchAll(/\bfrom\s*["']([^"']+)["']/g)].map((match) => match[1]!);
+      expect(imported.filter((name) => !name.startsWith('@aws-sdk/'))).toEqual(['node:module']);
+    }
+  });
+
   it('gives every function its own role', () => {
     const roles = functions().map(([, fn]) => JSON.stringify(fn.Properties.Role));
     expect(new Set(roles).size).toBe(roles.length);

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { readConfigFile } from '../../lib/config/file.ts';
 import { ConfigError, redactConfig, validateConfig } from '../../lib/config/load.ts';
+import * as z from '../../lib/zod.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pullwatch-config-'));
 
@@ -23,8 +23,8 @@ describe('readConfigFile', () => {
 
 describe('validateConfig', () => {
   const schema = z.object({
-    cluster: z.string().default('local'),
-    rules: z.array(z.object({ namespace: z.string() })).default([]),
+    cluster: z._default(z.string(), 'local'),
+    rules: z._default(z.array(z.object({ namespace: z.string() })), []),
   });
 
   it('applies defaults', () => {
