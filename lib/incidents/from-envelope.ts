@@ -3,7 +3,7 @@ import { classify } from '../classify/index.ts';
 import type { Classification } from '../classify/types.ts';
 import type { Envelope, PodContext } from '../events/envelope.ts';
 import { type NormalizedEvent, normalizeEvent } from '../events/normalize.ts';
-import { parseImageReference, tryParseImageReference } from '../image/index.ts';
+import { tryParseImageReference } from '../image/index.ts';
 import { registryKey, shortId, workloadKey } from './fingerprint.ts';
 import type { FailureObservation, Observation } from './observation.ts';
 import type { IncidentContext } from './types.ts';
@@ -180,21 +180,14 @@ function imageOf(
   const spec =
     containers.find((c) => c.name === container) ?? (containers.length === 1 ? containers[0] : undefined);
   if (spec) {
-    try {
-      const ref = parseImageReference(spec.image);
-      return { name: ref.canonical, registry: ref.registry };
-    } catch {
-      return { name: spec.image, registry: null };
-    }
+    // The non-throwing parse: an invalid reference is an expected input here (InvalidImageName storms).
+    const ref = tryParseImageReference(spec.image);
+    return ref ? { name: ref.canonical, registry: ref.registry } : { name: spec.image, registry: null };
   }
   if (classification.imageText) return { name: classification.imageText, registry: null };
   return null;
 }
 
 function registryOf(image: string): string | null {
-  try {
-    return parseImageReference(image).registry;
-  } catch {
-    return null;
-  }
+  return tryParseImageReference(image)?.registry ?? null;
 }

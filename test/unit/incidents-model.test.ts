@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { claim, noticeSent, record, release } from '../../lib/incidents/claims.ts';
 import { evaluate } from '../../lib/incidents/decide.ts';
@@ -76,6 +77,14 @@ describe('fingerprints', () => {
     ]) {
       expect(workloadKey(other)).not.toBe(key);
     }
+  });
+
+  it('keeps the keys stored incidents carry: SHA-256 of the NUL-joined parts, base64url, 22 characters', () => {
+    const expected = createHash('sha256')
+      .update(['w', 'prod', 'shop', 'Deployment', 'api', 'docker.io/library/nginx:1.99'].join('\u0000'))
+      .digest('base64url')
+      .slice(0, 22);
+    expect(workloadKey(base)).toBe(`w-${expected}`);
   });
 
   it('cannot be confused by moving text between parts', () => {
