@@ -9,7 +9,7 @@ import { type AuthChallenge, parseChallenges, pickChallenge } from './challenge.
 import { closestTags } from './closest-tags.ts';
 import type { RegistryConfig } from './config.ts';
 import { type CredentialResolver, hostMatches, type RegistryCredential } from './credentials.ts';
-import { parseRegistryError } from './error-body.ts';
+import { parseRegistryError, type RegistryErrorBody } from './error-body.ts';
 import { httpRequest, PinnedAgent } from './http.ts';
 import { nextLink } from './link.ts';
 import { MANIFEST_ACCEPT, manifestKind } from './media-types.ts';
@@ -199,10 +199,13 @@ class ProbeRun {
     }
     const status = head.response.status;
     let code: string | undefined;
+    let detail: RegistryErrorBody | null = null;
     if (status >= 400 && status !== 429) {
-      // HEAD answers carry no body: ask again with GET for the registry's error code.
+      // HEAD answers carry no body: ask again with GET for the registry's error code and message (GAR names
+      // the missing IAM permission there, ECR says a token expired). HTML or text bodies give neither.
       const get = await this.#manifestRequest(origin, manifestPath, 'GET', authorization, SMALL_BODY);
-      code = parseRegistryError(get.response.body)?.code || undefined;
+      detail = parseRegistryError(get.response.body);
+      code = detail?.code || undefined;
     }
     const headers = head.response.headers;
     this.#state.rateLimit = parseRateLimit(headers);
@@ -211,7 +214,7 @@ class ProbeRun {
     this.#session.record({
       step: 'manifest',
       ok,
-      summary: `HEAD ${manifestPath} → ${status}${code ? ` ${code}` : ''}${ok ? `: ${headerText(headers['content-type']) ?? 'no Content-Type'}, ${shortDigest(headerText(headers['docker-content-digest']) ?? null)}` : ''}`,
+      summary: `HEAD ${manifestPath} → ${status}${code ? ` ${code}` : ''}${detail?.message ? `: ${detail.message}` : ''}${ok ? `: ${headerText(headers['content-type']) ?? 'no Content-Type'}, ${shortDigest(headerText(headers['docker-content-digest']) ?? null)}` : ''}`,
       request: `HEAD ${head.url}`,
       status,
       ...(code ? { code } : {}),
@@ -220,7 +223,7 @@ class ProbeRun {
     });
     if (this.#state.rateLimit) this.#recordRateLimit(this.#state.rateLimit);
 
-    if (!ok) await this.#manifestFailure(origin, status, code, authorization, headers);
+    if (!ok) await this.#manifestFailure(origin, status, detail, authorization, headers);
     return this.#manifestFound(origin, manifestPath, headers, authorization);
   }
 
@@ -569,10 +572,11 @@ class ProbeRun {
         } catch {
           body = {};
         }
+        // Docker Hub sends both fields, ACR only `access_token` (the token spec allows either).
         const token =
-          typeof body.token === 'string'
+          typeof body.token === 'string' && body.token !== ''
             ? body.token
-            : typeof body.access_token === 'string'
+            : typeof body.access_token === 'string' && body.access_token !== ''
               ? body.access_token
               : null;
         if (token) this.#redactor.add(token);
@@ -590,6 +594,21 @@ class ProbeRun {
             headers: evidenceHeaders(response.headers),
             durationMs: response.durationMs,
           });
+          if (status === 403 && credential && !EXPIRED.test(detail?.message ?? '')) {
+            // GAR and GHCR refuse the token itself when valid credentials lack read access on the repository.
+            throw new ProbeStop(
+              'forbidden',
+              `the token service at ${realm.host} accepts the credentials from ${credential.source} but denies pull on ${this.#target.repository} (403${detail?.code ? ` ${detail.code}` : ''}${detail?.message ? `: ${detail.message}` : ''})`,
+              { confidence: 0.9 },
+            );
+          }
+          if (status === 403 && !credential) {
+            throw new ProbeStop(
+              'forbidden',
+              `the token service at ${realm.host} denies anonymous pull of ${this.#target.repository} (403${detail?.code ? ` ${detail.code}` : ''}${detail?.message ? `: ${detail.message}` : ''}): it is private, or it does not exist`,
+              { confidence: 0.85 },
+            );
+          }
           if (status === 401 || status === 403) {
             throw new ProbeStop(
               'unauthorized',
@@ -696,14 +715,26 @@ class ProbeRun {
   async #manifestFailure(
     origin: Origin,
     status: number,
-    code: string | undefined,
+    detail: RegistryErrorBody | null,
     auth: Authorization | null,
     headers: IncomingHttpHeaders,
   ): Promise<never> {
     const repo = this.#target.repository;
     const registry = this.#target.registry;
     const credential = this.#credential ?? null;
+    const code = detail?.code || undefined;
+    const said = detail?.message ? `: ${detail.message}` : '';
+    if ((status === 401 || status === 403) && credential && EXPIRED.test(detail?.message ?? '')) {
+      // ECR answers an expired authorization token with 403 DENIED "Your authorization token has expired".
+      throw new ProbeStop(
+        'unauthorized',
+        `the credentials from ${credential.source} for ${registry} have expired (${status}${code ? ` ${code}` : ''}${said})`,
+        { confidence: 0.95 },
+      );
+    }
     if (status === 401) {
+      // Docker Hub, GitLab, Harbor: a token without pull on the repository gets 401 error="insufficient_scope".
+      const scopeNote = insufficientScope(headers['www-authenticate']) ? ', insufficient_scope' : '';
       if (auth?.kind === 'basic') {
         throw new ProbeStop(
           'unauthorized',
@@ -716,20 +747,20 @@ class ProbeRun {
       if (auth?.kind === 'bearer' && credential) {
         throw new ProbeStop(
           'forbidden',
-          `the credentials from ${credential.source} are valid, but they may not pull ${repo} (or it does not exist): 401${code ? ` ${code}` : ''} with a token`,
+          `the credentials from ${credential.source} are valid, but they may not pull ${repo} (or it does not exist): 401${code ? ` ${code}` : ''}${scopeNote} with a token`,
           { confidence: 0.8 },
         );
       }
       throw new ProbeStop(
         'repo_not_found_or_denied',
-        `anonymous pull of ${repo} is refused (401${code ? ` ${code}` : ''}): the repository is private and needs credentials, or it does not exist`,
+        `anonymous pull of ${repo} is refused (401${code ? ` ${code}` : ''}${scopeNote}): the repository does not exist or is private and needs credentials`,
         { confidence: 0.7 },
       );
     }
     if (status === 403) {
       throw new ProbeStop(
         'forbidden',
-        `${registry} denies pulling ${repo} ${credential ? `with the credentials from ${credential.source}` : 'anonymously'} (403${code ? ` ${code}` : ''})`,
+        `${registry} denies pulling ${repo} ${credential ? `with the credentials from ${credential.source}` : 'anonymously'} (403${code ? ` ${code}` : ''}${said})`,
         { confidence: 0.9 },
       );
     }
@@ -737,7 +768,7 @@ class ProbeRun {
     if (status >= 500) {
       throw new ProbeStop(
         'registry_server_error',
-        `${registry} answers ${status}${code ? ` ${code}` : ''} for the manifest of ${repo}:${this.#reference}`,
+        `${registry} answers ${status}${code ? ` ${code}` : ''}${said} for the manifest of ${repo}:${this.#reference}`,
         {
           confidence: 0.9,
         },
@@ -746,7 +777,7 @@ class ProbeRun {
     if (status === 404 && code === 'NAME_UNKNOWN') {
       throw new ProbeStop(
         'repo_not_found',
-        `repository ${repo} does not exist on ${registry} (NAME_UNKNOWN)`,
+        `repository ${repo} does not exist on ${registry} (NAME_UNKNOWN${said})`,
         { confidence: 0.95 },
       );
     }
@@ -758,7 +789,7 @@ class ProbeRun {
     if (status === 404) await this.#missingManifest(origin, auth);
     throw new ProbeStop(
       'unknown',
-      `${registry} answered ${status}${code ? ` ${code}` : ''} for the manifest`,
+      `${registry} answered ${status}${code ? ` ${code}` : ''}${said} for the manifest`,
       { confidence: 0.4 },
     );
   }
@@ -772,6 +803,7 @@ class ProbeRun {
     const tags: string[] = [];
     let current = origin;
     let path = firstPath;
+    let sizeDropped = false;
     let pages = 0;
     let complete = true;
     let firstStatus = 0;
@@ -784,6 +816,13 @@ class ProbeRun {
         purpose: 'tags',
         authorization: auth ? { originKey: origin.key, value: auth.header } : null,
       });
+      if (pages === 0 && response.status === 400 && !sizeDropped) {
+        // distribution 3 and Docker Hub refuse `n` over their maximum (1000) with 400 PAGINATION_NUMBER_INVALID:
+        // ask again without it and take the registry's default page size.
+        sizeDropped = true;
+        path = `/v2/${repo}/tags/list`;
+        continue;
+      }
       if (pages === 0) {
         firstStatus = response.status;
         firstCode = parseRegistryError(response.body)?.code || undefined;
@@ -974,6 +1013,13 @@ class ProbeRun {
       );
     }
   }
+}
+
+/** Token or registry messages that mean the credentials were fine once and have run out (ECR: 12 hours). */
+const EXPIRED = /\b(token|credentials?)\b.*\bexpired\b|reauthenticate/i;
+
+function insufficientScope(header: string | string[] | undefined): boolean {
+  return parseChallenges(header).some((c) => c.params.error === 'insufficient_scope');
 }
 
 function describeChallenge(challenge: AuthChallenge): string {
