@@ -72,6 +72,7 @@ const GAR = 'europe-west2-docker.pkg.dev';
 const ACR = 'pwlab.azurecr.io';
 const GHCR = 'ghcr.io';
 const MIRROR = 'mirror.lab.test';
+const K8S = 'registry.k8s.lab.test';
 
 const hub = { exhausted: false };
 
@@ -205,8 +206,17 @@ beforeAll(async () => {
   // oauth2accesstoken with an access token as password.
   const garRepo = 'projects/acme-prod/locations/europe-west2/repositories/apps';
   const garTags: Record<string, string[]> = { 'acme-prod/apps/api': ['2024.06.1', '2024.06.2'] };
+  // Public Artifact Registry repositories (registry.k8s.io's backends) serve anonymous requests directly.
+  const publicTags: Record<string, string[]> = { 'k8s-artifacts-prod/images/pause': ['3.9', '3.10'] };
   await start(GAR, (request) => {
     const api = apiRequest(request);
+    const open = publicTags[api.repository];
+    if (open) {
+      if (api.kind === 'tags') return tagPage(api.repository, open, api.url, 1000);
+      return open.includes(api.reference)
+        ? manifestFound()
+        : registryError(404, 'MANIFEST_UNKNOWN', `Failed to fetch "${api.reference}"`);
+    }
     const denied = `Permission "artifactregistry.repositories.downloadArtifacts" denied on resource "${garRepo}" (or it may not exist)`;
     if (api.url.pathname === '/v2/token') {
       const user = basicUser(api.authorization);
@@ -294,6 +304,24 @@ beforeAll(async () => {
         : registryError(404, 'MANIFEST_UNKNOWN', 'manifest unknown');
     }
     return tagPage(api.repository, ghcrTags, api.url, 1000);
+  });
+
+  // registry.k8s.io: /v2/ answers 200 with an empty text/html body, and every API request under it is a 307 to
+  // a regional Artifact Registry host (kubernetes/registry.k8s.io#116 and #261, crane --verbose dumps).
+  await start(K8S, (request) => {
+    const api = apiRequest(request);
+    if (api.kind === 'ping') {
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html', 'docker-distribution-api-version': 'registry/2.0' },
+      };
+    }
+    const target = `http://${at(GAR)}${api.url.pathname.replace(/^\/v2\//, '/v2/k8s-artifacts-prod/images/')}${api.url.search}`;
+    return {
+      status: 307,
+      headers: { location: target, 'content-type': 'text/html; charset=utf-8' },
+      body: `<a href="${target}">Temporary Redirect</a>.`,
+    };
   });
 
   // A pull-through mirror whose upstream fails: the proxy in front answers an HTML 502 page, not the
@@ -486,6 +514,19 @@ describe('ACR', () => {
     );
   });
 
+  it('node refused with its own identity (403), check refused anonymously (401): the node’s forbidden stands', async () => {
+    const image = `${at(ACR)}/team/api:v1`;
+    const d = await checkImage({
+      prober: prober(),
+      classification: nodeSaid('forbidden', image, '403 Forbidden'),
+      checkedFrom: 'lambda eu-west-1',
+    });
+    expect(d.cause).toBe('forbidden');
+    expect(d.agreesWithNode).toBeNull();
+    expect(d.summary).toMatch(/The node reached .* and reports forbidden/);
+    expect(d.remediation[0]?.command).toContain('--attach-acr pwlab');
+  });
+
   it('a token in access_token only is used; a missing repository is 404 NAME_UNKNOWN → repo_not_found', async () => {
     const result = await prober({
       credentials: { [at(ACR)]: { username: 'puller', password: 'acr-Secret-pw-3' } },
@@ -528,6 +569,20 @@ describe('GHCR', () => {
     }).probe({ registry: at(GHCR), repository: 'octo/private', tag: 'v1' });
     expect(result.cause).toBe('forbidden');
     expect(result.summary).toMatch(/permission_denied: read_package/);
+  });
+});
+
+describe('registry.k8s.io (redirects to Artifact Registry)', () => {
+  it('follows the 307 of every API request to the regional host: pullable, and a missing tag lists tags there too', async () => {
+    const found = await prober().probe({ registry: at(K8S), repository: 'pause', tag: '3.10' });
+    expect(found.pullable).toBe(true);
+    expect(step(found, 'manifest')?.request).toContain(
+      `${at(GAR)}/v2/k8s-artifacts-prod/images/pause/manifests/3.10`,
+    );
+
+    const missing = await prober().probe({ registry: at(K8S), repository: 'pause', tag: '3.11' });
+    expect(missing.cause).toBe('tag_not_found');
+    expect(missing.suggestions).toContain('3.10');
   });
 });
 
