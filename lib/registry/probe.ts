@@ -17,7 +17,14 @@ import { connectTcp, handshakeTls, networkError, ProbeNetError, type Resolver } 
 import { formatPlatform, indexPlatforms, type Platform, platformMatches } from './platform.ts';
 import { parseRateLimit, parseRetryAfter, type RateLimit } from './ratelimit.ts';
 import { Redactor, Secret } from './secret.ts';
-import { evidenceHeaders, type Origin, ProbeSession, ProbeStop, splitHostPort } from './session.ts';
+import {
+  evidenceHeaders,
+  type Origin,
+  originKey,
+  ProbeSession,
+  ProbeStop,
+  splitHostPort,
+} from './session.ts';
 import type { SsrfGuard } from './ssrf.ts';
 import { jwtGrantsPull, type TokenCache, tokenExpiry } from './token-cache.ts';
 import type { CredentialSourceName, ProbeOptions, ProbeResult, ProbeTarget } from './types.ts';
@@ -36,6 +43,8 @@ export interface ProbeDeps {
 
 interface Authorization {
   kind: 'basic' | 'bearer';
+  /** The origin that asked for it, when a redirect target did rather than the registry itself. */
+  originKey?: string;
   header: Secret;
   grantsPull: boolean | null;
 }
@@ -195,6 +204,11 @@ class ProbeRun {
     if (head.response.status === 401 && !authorization && head.response.headers['www-authenticate']) {
       // Registries that leave /v2/ open still guard repositories: answer the manifest's own challenge once.
       authorization = await this.#authorize(head.response.headers['www-authenticate']);
+      // A redirect target's challenge is answered for that host only, as containerd re-authorizes each hop.
+      const challenger = urlOriginKey(head.url);
+      if (authorization && challenger && challenger !== origin.key) {
+        authorization = { ...authorization, originKey: challenger };
+      }
       head = await this.#manifestRequest(origin, manifestPath, 'HEAD', authorization);
     }
     const status = head.response.status;
@@ -686,7 +700,7 @@ class ProbeRun {
     return this.#session.fetch(origin, path, {
       method,
       headers: { accept: MANIFEST_ACCEPT },
-      authorization: auth ? { originKey: origin.key, value: auth.header } : null,
+      authorization: auth ? { originKey: auth.originKey ?? origin.key, value: auth.header } : null,
       purpose: 'manifest',
       ...(maxBytes ? { maxBytes } : {}),
     });
@@ -814,7 +828,7 @@ class ProbeRun {
       const { response, url } = await this.#session.fetch(current, path, {
         method: 'GET',
         purpose: 'tags',
-        authorization: auth ? { originKey: origin.key, value: auth.header } : null,
+        authorization: auth ? { originKey: auth.originKey ?? origin.key, value: auth.header } : null,
       });
       if (pages === 0 && response.status === 400 && !sizeDropped) {
         // distribution 3 and Docker Hub refuse `n` over their maximum (1000) with 400 PAGINATION_NUMBER_INVALID:
@@ -1012,6 +1026,20 @@ class ProbeRun {
         { confidence: 0.95 },
       );
     }
+  }
+}
+
+function urlOriginKey(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    const scheme = parsed.protocol === 'http:' ? 'http' : 'https';
+    return originKey(
+      scheme,
+      parsed.hostname.replace(/^\[|\]$/g, ''),
+      parsed.port ? Number(parsed.port) : scheme === 'https' ? 443 : 80,
+    );
+  } catch {
+    return null;
   }
 }
 

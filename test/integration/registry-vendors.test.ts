@@ -3,7 +3,7 @@ import { type Cause, categoryOf } from '../../lib/classify/causes.ts';
 import type { Classification } from '../../lib/classify/types.ts';
 import { checkImage } from '../../lib/diagnose/index.ts';
 import { type ProbeResult, RegistryProber, type RegistryProberOptions } from '../../lib/registry/index.ts';
-import type { RunningServer } from '../support/standins.ts';
+import type { Fault, RunningServer } from '../support/standins.ts';
 import {
   apiRequest,
   basicUser,
@@ -73,6 +73,7 @@ const ACR = 'pwlab.azurecr.io';
 const GHCR = 'ghcr.io';
 const MIRROR = 'mirror.lab.test';
 const K8S = 'registry.k8s.lab.test';
+const VANITY = 'cr.vanity.lab.test';
 
 const hub = { exhausted: false };
 
@@ -308,7 +309,7 @@ beforeAll(async () => {
 
   // registry.k8s.io: /v2/ answers 200 with an empty text/html body, and every API request under it is a 307 to
   // a regional Artifact Registry host (kubernetes/registry.k8s.io#116 and #261, crane --verbose dumps).
-  await start(K8S, (request) => {
+  await start(K8S, (request): Fault => {
     const api = apiRequest(request);
     if (api.kind === 'ping') {
       return {
@@ -322,6 +323,14 @@ beforeAll(async () => {
       headers: { location: target, 'content-type': 'text/html; charset=utf-8' },
       body: `<a href="${target}">Temporary Redirect</a>.`,
     };
+  });
+
+  // A vanity registry name that redirects every API request to GHCR, which then challenges for its own token:
+  // the token is sent to GHCR only (containerd's resolver re-authorizes each redirect hop for its host).
+  await start(VANITY, (request): Fault => {
+    const api = apiRequest(request);
+    if (api.kind === 'ping') return json(200, {});
+    return { status: 307, headers: { location: `http://${at(GHCR)}${request.path}` } };
   });
 
   // A pull-through mirror whose upstream fails: the proxy in front answers an HTML 502 page, not the
@@ -583,6 +592,16 @@ describe('registry.k8s.io (redirects to Artifact Registry)', () => {
     const missing = await prober().probe({ registry: at(K8S), repository: 'pause', tag: '3.11' });
     expect(missing.cause).toBe('tag_not_found');
     expect(missing.suggestions).toContain('3.10');
+  });
+});
+
+describe('redirect to a registry that asks for a token', () => {
+  it('answers the redirect target’s challenge and sends that token to the target only', async () => {
+    const result = await prober().probe({ registry: at(VANITY), repository: 'octo/app', tag: 'v2.1.0' });
+    expect(result.pullable).toBe(true);
+    expect(result.auth.challenge).toBe('bearer');
+    const vanity = hosts.get(VANITY)?.requests ?? [];
+    expect(vanity.some((r) => r.headers.authorization !== undefined)).toBe(false);
   });
 });
 
