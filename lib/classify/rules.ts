@@ -267,6 +267,16 @@ export const RULES: readonly Rule[] = [
     back: ['denied: '],
   },
   {
+    // The registry says no credentials reached it (Artifact Registry's `Unauthenticated request`, GHCR's
+    // `denied: unauthenticated: …`): the fix is credentials, not a role, whatever status carried it. After
+    // the rate-limit rule, whose Docker Hub text speaks of an `unauthenticated pull rate limit`.
+    id: 'auth.unauthenticated',
+    cause: 'unauthorized',
+    confidence: 0.9,
+    any: ['unauthenticated request', 'unauthenticated:', 'cannot be authenticated', 'not authenticated'],
+    back: ['denied: '],
+  },
+  {
     id: 'auth.iam-denied',
     cause: 'forbidden',
     confidence: 0.95,
@@ -401,6 +411,25 @@ export const RULES: readonly Rule[] = [
     ],
   },
   {
+    // The image exists only in a format this runtime no longer (or never) reads: schema-1 manifests (Docker
+    // ≥ 26 `[DEPRECATION NOTICE] … schema 1 support is disabled`, containerd ≥ 2.0), or a v2s2 manifest naming a
+    // layer type containers/image rejects. No cause id names a retired format; like a missing platform, the
+    // fix is to republish the image in a form the node can use, so the cause is platform_mismatch.
+    id: 'availability.unsupported-format',
+    cause: 'platform_mismatch',
+    confidence: 0.8,
+    any: [
+      'schema 1 support',
+      'schema 1 images',
+      'manifest.v1+prettyjws',
+      'no longer supported since containerd',
+      'unsupported docker v2s2 media type',
+    ],
+    pattern:
+      /schema 1 (?:support|images)|manifest\.v1\+prettyjws"? (?:is no longer supported|not supported)|no longer supported since containerd|unsupported docker v2s2 media type/,
+    back: ['[deprecation notice]', 'not implemented: ', 'application/vnd.'],
+  },
+  {
     // Local content store damage and interrupted or mangled downloads; before "not found" because
     // containerd reports a missing local blob as `content digest sha256:…: not found`.
     id: 'node.content',
@@ -466,7 +495,18 @@ export const RULES: readonly Rule[] = [
       '/blobs/',
     ],
     pattern:
-      /blob[ _]unknown|unknown blob|from remote: not found|content at [^\s]+ not found|fetching blob[^\n]*?\b404\b|\/blobs\/[^\s"]*"?: 404\b/,
+      /blob[ _]unknown|unknown blob|from remote: not found|content at [^\n]{1,400}? not found|fetching blob[^\n]*?\b404\b|\/blobs\/[^\s"]*"?: 404\b/,
+  },
+  {
+    // An HTML page where registry content belongs (`unexpected media type text/html for sha256:…`): a web
+    // front end, captive portal or misconfigured mirror answered instead of the registry API. Before the
+    // generic "not found" that containerd appends to it.
+    id: 'registry.html-page',
+    cause: 'registry_server_error',
+    confidence: 0.7,
+    any: ['text/html'],
+    pattern: /(?:media|content)[ -]type:? "?text\/html/,
+    back: ['unexpected media type'],
   },
   {
     id: 'availability.repo',

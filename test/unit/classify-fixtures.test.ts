@@ -23,6 +23,7 @@ function load(name: string): Row[] {
 const corpus = load('pull-failures.jsonl');
 const extra = load('classify-extra.jsonl');
 const heldout = load('classify-heldout.jsonl');
+const heldout2 = load('classify-heldout2.jsonl');
 
 function label(row: Row, index: number): string {
   return `#${index + 1} ${row.cause} (${row.runtime}): ${row.message.slice(0, 90)}`;
@@ -101,6 +102,30 @@ describe('held-out real wordings (test/fixtures/classify-heldout.jsonl)', () => 
   });
 
   heldout.forEach((row, index) => {
+    it(label(row, index), () => checkRow(row));
+  });
+});
+
+describe('second held-out round (test/fixtures/classify-heldout2.jsonl)', () => {
+  it('has at least 40 sourced messages, none copied from the earlier fixtures', () => {
+    expect(heldout2.length).toBeGreaterThanOrEqual(40);
+    const earlier = new Set([...corpus, ...extra, ...heldout].map((row) => row.message));
+    const own = new Set<string>();
+    for (const row of heldout2) {
+      expect(earlier.has(row.message), row.message).toBe(false);
+      expect(own.has(row.message), row.message).toBe(false);
+      own.add(row.message);
+      expect(row.source).toMatch(/^https:\/\//);
+      expect(CAUSES).toContain(row.cause);
+    }
+  });
+
+  it('spans every runtime', () => {
+    const runtimes = new Set(heldout2.map((row) => row.runtime));
+    for (const runtime of ['containerd', 'cri-o', 'docker']) expect(runtimes).toContain(runtime);
+  });
+
+  heldout2.forEach((row, index) => {
     it(label(row, index), () => checkRow(row));
   });
 });

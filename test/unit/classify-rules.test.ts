@@ -26,7 +26,13 @@ const EXTRA_EXAMPLES: Record<string, string> = {
 };
 
 function fixtureMessages(): string[] {
-  return ['pull-failures.jsonl', 'classify-extra.jsonl', 'classify-heldout.jsonl'].flatMap((name) =>
+  const files = [
+    'pull-failures.jsonl',
+    'classify-extra.jsonl',
+    'classify-heldout.jsonl',
+    'classify-heldout2.jsonl',
+  ];
+  return files.flatMap((name) =>
     readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
       .split('\n')
       .filter((line) => line.trim() !== '')
