@@ -167,7 +167,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     const probeCause = checked.cause ?? 'unknown';
     const anonymousRefusal =
       checked.auth.credentials === 'anonymous' &&
-      (probeCause === 'unauthorized' || probeCause === 'repo_not_found_or_denied');
+      (probeCause === 'unauthorized' ||
+        probeCause === 'repo_not_found_or_denied' ||
+        probeCause === 'forbidden');
     // A TLS handshake, a plain-HTTP answer or a 5xx means the node resolved and reached the registry.
     const nodeReachedIt =
       categoryOf(nodeCause ?? 'unknown') === 'registry' && categoryOf(probeCause) === 'network';
@@ -175,7 +177,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
       nodeCause &&
       ((ANSWERED.has(categoryOf(nodeCause)) &&
         (REACHABILITY.has(categoryOf(probeCause)) ||
-          (anonymousRefusal && categoryOf(nodeCause) === 'availability'))) ||
+          // An anonymous refusal cannot refine what the node saw with its own identity (GKE/EKS/AKS nodes
+          // pull with one): a missing tag, or a permission its identity lacks.
+          (anonymousRefusal && (categoryOf(nodeCause) === 'availability' || nodeCause === 'forbidden')))) ||
         nodeReachedIt)
     ) {
       // The node got further than this checker: keep its cause, say why the check could not confirm it.

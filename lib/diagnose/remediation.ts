@@ -4,6 +4,7 @@ import { formatPlatform } from '../registry/platform.ts';
 import type { ProbeResult } from '../registry/types.ts';
 import type { NamesInScope } from './context.ts';
 import type { RemediationStep } from './types.ts';
+import { vendorAccessSteps } from './vendor-remediation.ts';
 
 /**
  * Concrete fixes per cause, written with the real names: namespace, service account, pull secret,
@@ -176,6 +177,9 @@ export function remediation(input: RemediationInput): RemediationStep[] {
     );
   }
 
+  // A cloud registry's own grant comes first: its nodes pull with their identity, not a pull secret.
+  steps.push(...vendorAccessSteps(cause, image));
+
   switch (cause) {
     case 'tag_not_found': {
       const suggestions = probe?.suggestions ?? [];
@@ -223,9 +227,12 @@ export function remediation(input: RemediationInput): RemediationStep[] {
       break;
     case 'forbidden': {
       const ecr = ecrHost(registry);
+      const anonymous = probe !== null && !probe.blocked && probe.auth.credentials === 'anonymous';
       steps.push(
         step(
-          `The credentials are valid but may not pull ${image?.repository ?? 'this repository'}: grant pull on it to the account in the pull secret${ecr ? ' (IAM: ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, or the repository policy)' : ''}`,
+          anonymous
+            ? `${registry} refuses ${image?.repository ?? 'this repository'} without credentials that may pull it (the check ran anonymously): grant pull to the identity the node or the pod's pull secret uses`
+            : `The credentials are valid but may not pull ${image?.repository ?? 'this repository'}: grant pull on it to the account in the pull secret${ecr ? ' (IAM: ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, or the repository policy)' : ''}`,
           ecr && image
             ? `aws ecr get-repository-policy --repository-name ${image.repository} --region ${ecr.region}`
             : undefined,

@@ -9,7 +9,7 @@ import { type AuthChallenge, parseChallenges, pickChallenge } from './challenge.
 import { closestTags } from './closest-tags.ts';
 import type { RegistryConfig } from './config.ts';
 import { type CredentialResolver, hostMatches, type RegistryCredential } from './credentials.ts';
-import { parseRegistryError } from './error-body.ts';
+import { parseRegistryError, type RegistryErrorBody } from './error-body.ts';
 import { httpRequest, PinnedAgent } from './http.ts';
 import { nextLink } from './link.ts';
 import { MANIFEST_ACCEPT, manifestKind } from './media-types.ts';
@@ -17,7 +17,14 @@ import { connectTcp, handshakeTls, networkError, ProbeNetError, type Resolver } 
 import { formatPlatform, indexPlatforms, type Platform, platformMatches } from './platform.ts';
 import { parseRateLimit, parseRetryAfter, type RateLimit } from './ratelimit.ts';
 import { Redactor, Secret } from './secret.ts';
-import { evidenceHeaders, type Origin, ProbeSession, ProbeStop, splitHostPort } from './session.ts';
+import {
+  evidenceHeaders,
+  type Origin,
+  originKey,
+  ProbeSession,
+  ProbeStop,
+  splitHostPort,
+} from './session.ts';
 import type { SsrfGuard } from './ssrf.ts';
 import { jwtGrantsPull, type TokenCache, tokenExpiry } from './token-cache.ts';
 import type { CredentialSourceName, ProbeOptions, ProbeResult, ProbeTarget } from './types.ts';
@@ -36,6 +43,8 @@ export interface ProbeDeps {
 
 interface Authorization {
   kind: 'basic' | 'bearer';
+  /** The origin that asked for it, when a redirect target did rather than the registry itself. */
+  originKey?: string;
   header: Secret;
   grantsPull: boolean | null;
 }
@@ -195,14 +204,22 @@ class ProbeRun {
     if (head.response.status === 401 && !authorization && head.response.headers['www-authenticate']) {
       // Registries that leave /v2/ open still guard repositories: answer the manifest's own challenge once.
       authorization = await this.#authorize(head.response.headers['www-authenticate']);
+      // A redirect target's challenge is answered for that host only, as containerd re-authorizes each hop.
+      const challenger = urlOriginKey(head.url);
+      if (authorization && challenger && challenger !== origin.key) {
+        authorization = { ...authorization, originKey: challenger };
+      }
       head = await this.#manifestRequest(origin, manifestPath, 'HEAD', authorization);
     }
     const status = head.response.status;
     let code: string | undefined;
+    let detail: RegistryErrorBody | null = null;
     if (status >= 400 && status !== 429) {
-      // HEAD answers carry no body: ask again with GET for the registry's error code.
+      // HEAD answers carry no body: ask again with GET for the registry's error code and message (GAR names
+      // the missing IAM permission there, ECR says a token expired). HTML or text bodies give neither.
       const get = await this.#manifestRequest(origin, manifestPath, 'GET', authorization, SMALL_BODY);
-      code = parseRegistryError(get.response.body)?.code || undefined;
+      detail = parseRegistryError(get.response.body);
+      code = detail?.code || undefined;
     }
     const headers = head.response.headers;
     this.#state.rateLimit = parseRateLimit(headers);
@@ -211,7 +228,7 @@ class ProbeRun {
     this.#session.record({
       step: 'manifest',
       ok,
-      summary: `HEAD ${manifestPath} → ${status}${code ? ` ${code}` : ''}${ok ? `: ${headerText(headers['content-type']) ?? 'no Content-Type'}, ${shortDigest(headerText(headers['docker-content-digest']) ?? null)}` : ''}`,
+      summary: `HEAD ${manifestPath} → ${status}${code ? ` ${code}` : ''}${detail?.message ? `: ${detail.message}` : ''}${ok ? `: ${headerText(headers['content-type']) ?? 'no Content-Type'}, ${shortDigest(headerText(headers['docker-content-digest']) ?? null)}` : ''}`,
       request: `HEAD ${head.url}`,
       status,
       ...(code ? { code } : {}),
@@ -220,7 +237,7 @@ class ProbeRun {
     });
     if (this.#state.rateLimit) this.#recordRateLimit(this.#state.rateLimit);
 
-    if (!ok) await this.#manifestFailure(origin, status, code, authorization, headers);
+    if (!ok) await this.#manifestFailure(origin, status, detail, authorization, headers);
     return this.#manifestFound(origin, manifestPath, headers, authorization);
   }
 
@@ -569,10 +586,11 @@ class ProbeRun {
         } catch {
           body = {};
         }
+        // Docker Hub sends both fields, ACR only `access_token` (the token spec allows either).
         const token =
-          typeof body.token === 'string'
+          typeof body.token === 'string' && body.token !== ''
             ? body.token
-            : typeof body.access_token === 'string'
+            : typeof body.access_token === 'string' && body.access_token !== ''
               ? body.access_token
               : null;
         if (token) this.#redactor.add(token);
@@ -590,6 +608,21 @@ class ProbeRun {
             headers: evidenceHeaders(response.headers),
             durationMs: response.durationMs,
           });
+          if (status === 403 && credential && !EXPIRED.test(detail?.message ?? '')) {
+            // GAR and GHCR refuse the token itself when valid credentials lack read access on the repository.
+            throw new ProbeStop(
+              'forbidden',
+              `the token service at ${realm.host} accepts the credentials from ${credential.source} but denies pull on ${this.#target.repository} (403${detail?.code ? ` ${detail.code}` : ''}${detail?.message ? `: ${detail.message}` : ''})`,
+              { confidence: 0.9 },
+            );
+          }
+          if (status === 403 && !credential) {
+            throw new ProbeStop(
+              'forbidden',
+              `the token service at ${realm.host} denies anonymous pull of ${this.#target.repository} (403${detail?.code ? ` ${detail.code}` : ''}${detail?.message ? `: ${detail.message}` : ''}): it is private, or it does not exist`,
+              { confidence: 0.85 },
+            );
+          }
           if (status === 401 || status === 403) {
             throw new ProbeStop(
               'unauthorized',
@@ -667,7 +700,7 @@ class ProbeRun {
     return this.#session.fetch(origin, path, {
       method,
       headers: { accept: MANIFEST_ACCEPT },
-      authorization: auth ? { originKey: origin.key, value: auth.header } : null,
+      authorization: auth ? { originKey: auth.originKey ?? origin.key, value: auth.header } : null,
       purpose: 'manifest',
       ...(maxBytes ? { maxBytes } : {}),
     });
@@ -696,14 +729,26 @@ class ProbeRun {
   async #manifestFailure(
     origin: Origin,
     status: number,
-    code: string | undefined,
+    detail: RegistryErrorBody | null,
     auth: Authorization | null,
     headers: IncomingHttpHeaders,
   ): Promise<never> {
     const repo = this.#target.repository;
     const registry = this.#target.registry;
     const credential = this.#credential ?? null;
+    const code = detail?.code || undefined;
+    const said = detail?.message ? `: ${detail.message}` : '';
+    if ((status === 401 || status === 403) && credential && EXPIRED.test(detail?.message ?? '')) {
+      // ECR answers an expired authorization token with 403 DENIED "Your authorization token has expired".
+      throw new ProbeStop(
+        'unauthorized',
+        `the credentials from ${credential.source} for ${registry} have expired (${status}${code ? ` ${code}` : ''}${said})`,
+        { confidence: 0.95 },
+      );
+    }
     if (status === 401) {
+      // Docker Hub, GitLab, Harbor: a token without pull on the repository gets 401 error="insufficient_scope".
+      const scopeNote = insufficientScope(headers['www-authenticate']) ? ', insufficient_scope' : '';
       if (auth?.kind === 'basic') {
         throw new ProbeStop(
           'unauthorized',
@@ -716,20 +761,20 @@ class ProbeRun {
       if (auth?.kind === 'bearer' && credential) {
         throw new ProbeStop(
           'forbidden',
-          `the credentials from ${credential.source} are valid, but they may not pull ${repo} (or it does not exist): 401${code ? ` ${code}` : ''} with a token`,
+          `the credentials from ${credential.source} are valid, but they may not pull ${repo} (or it does not exist): 401${code ? ` ${code}` : ''}${scopeNote} with a token`,
           { confidence: 0.8 },
         );
       }
       throw new ProbeStop(
         'repo_not_found_or_denied',
-        `anonymous pull of ${repo} is refused (401${code ? ` ${code}` : ''}): the repository is private and needs credentials, or it does not exist`,
+        `anonymous pull of ${repo} is refused (401${code ? ` ${code}` : ''}${scopeNote}): the repository does not exist or is private and needs credentials`,
         { confidence: 0.7 },
       );
     }
     if (status === 403) {
       throw new ProbeStop(
         'forbidden',
-        `${registry} denies pulling ${repo} ${credential ? `with the credentials from ${credential.source}` : 'anonymously'} (403${code ? ` ${code}` : ''})`,
+        `${registry} denies pulling ${repo} ${credential ? `with the credentials from ${credential.source}` : 'anonymously'} (403${code ? ` ${code}` : ''}${said})`,
         { confidence: 0.9 },
       );
     }
@@ -737,7 +782,7 @@ class ProbeRun {
     if (status >= 500) {
       throw new ProbeStop(
         'registry_server_error',
-        `${registry} answers ${status}${code ? ` ${code}` : ''} for the manifest of ${repo}:${this.#reference}`,
+        `${registry} answers ${status}${code ? ` ${code}` : ''}${said} for the manifest of ${repo}:${this.#reference}`,
         {
           confidence: 0.9,
         },
@@ -746,7 +791,7 @@ class ProbeRun {
     if (status === 404 && code === 'NAME_UNKNOWN') {
       throw new ProbeStop(
         'repo_not_found',
-        `repository ${repo} does not exist on ${registry} (NAME_UNKNOWN)`,
+        `repository ${repo} does not exist on ${registry} (NAME_UNKNOWN${said})`,
         { confidence: 0.95 },
       );
     }
@@ -758,7 +803,7 @@ class ProbeRun {
     if (status === 404) await this.#missingManifest(origin, auth);
     throw new ProbeStop(
       'unknown',
-      `${registry} answered ${status}${code ? ` ${code}` : ''} for the manifest`,
+      `${registry} answered ${status}${code ? ` ${code}` : ''}${said} for the manifest`,
       { confidence: 0.4 },
     );
   }
@@ -772,6 +817,7 @@ class ProbeRun {
     const tags: string[] = [];
     let current = origin;
     let path = firstPath;
+    let sizeDropped = false;
     let pages = 0;
     let complete = true;
     let firstStatus = 0;
@@ -782,8 +828,15 @@ class ProbeRun {
       const { response, url } = await this.#session.fetch(current, path, {
         method: 'GET',
         purpose: 'tags',
-        authorization: auth ? { originKey: origin.key, value: auth.header } : null,
+        authorization: auth ? { originKey: auth.originKey ?? origin.key, value: auth.header } : null,
       });
+      if (pages === 0 && response.status === 400 && !sizeDropped) {
+        // distribution 3 and Docker Hub refuse `n` over their maximum (1000) with 400 PAGINATION_NUMBER_INVALID:
+        // ask again without it and take the registry's default page size.
+        sizeDropped = true;
+        path = `/v2/${repo}/tags/list`;
+        continue;
+      }
       if (pages === 0) {
         firstStatus = response.status;
         firstCode = parseRegistryError(response.body)?.code || undefined;
@@ -974,6 +1027,27 @@ class ProbeRun {
       );
     }
   }
+}
+
+function urlOriginKey(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    const scheme = parsed.protocol === 'http:' ? 'http' : 'https';
+    return originKey(
+      scheme,
+      parsed.hostname.replace(/^\[|\]$/g, ''),
+      parsed.port ? Number(parsed.port) : scheme === 'https' ? 443 : 80,
+    );
+  } catch {
+    return null;
+  }
+}
+
+/** Token or registry messages that mean the credentials were fine once and have run out (ECR: 12 hours). */
+const EXPIRED = /\b(token|credentials?)\b.*\bexpired\b|reauthenticate/i;
+
+function insufficientScope(header: string | string[] | undefined): boolean {
+  return parseChallenges(header).some((c) => c.params.error === 'insufficient_scope');
 }
 
 function describeChallenge(challenge: AuthChallenge): string {
