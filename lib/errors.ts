@@ -3,12 +3,14 @@
  * logs, metrics and tests) and, where it wraps something, the original `cause`.
  */
 export class PullwatchError extends Error {
+  // Each subclass names itself: the Lambda bundles are minified without keepNames (it cost each ~14 KB), so a
+  // class's own name would read "C" in a log; test/unit/error-names.test.ts holds every error class to this.
+  override readonly name: string = 'PullwatchError';
   readonly code: string;
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.name = new.target.name;
   }
 }
 

@@ -8,7 +8,9 @@ import { Secret } from '../registry/secret.ts';
  * Lambda's role) returns `AWS:<password>` valid for 12 hours. One client per region; lib/registry caches
  * the result until shortly before it expires.
  */
-export class EcrError extends PullwatchError {}
+export class EcrError extends PullwatchError {
+  override readonly name: string = 'EcrError';
+}
 
 export function ecrAuthorizationProvider(
   config: Omit<ECRClientConfig, 'region'> = {},

@@ -9,7 +9,9 @@ import { PullwatchError } from '../errors.ts';
  * Registry credentials stored in AWS Secrets Manager (the registry config's `secretArn`). Returns the secret
  * string; lib/registry parses it. Errors name the secret and the AWS error, never the value.
  */
-export class SecretsManagerError extends PullwatchError {}
+export class SecretsManagerError extends PullwatchError {
+  override readonly name: string = 'SecretsManagerError';
+}
 
 const CODES: Record<string, string> = {
   ResourceNotFoundException: 'secret_not_found',

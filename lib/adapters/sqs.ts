@@ -18,7 +18,9 @@ import type {
   SendResult,
 } from '../queue/port.ts';
 
-export class QueueError extends PullwatchError {}
+export class QueueError extends PullwatchError {
+  override readonly name: string = 'QueueError';
+}
 
 export interface SqsConnection {
   region?: string;

@@ -39,7 +39,9 @@ options:
 exit status: 0 the image is pullable from here, 1 a problem was found, 2 usage error
 `;
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  override readonly name: string = 'UsageError';
+}
 
 interface Options {
   image: ImageReference;

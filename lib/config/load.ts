@@ -1,7 +1,9 @@
 import { PullwatchError } from '../errors.ts';
 import * as z from '../zod.ts';
 
-export class ConfigError extends PullwatchError {}
+export class ConfigError extends PullwatchError {
+  override readonly name: string = 'ConfigError';
+}
 
 /**
  * Validates settings once, at start. The error names every offending field by its path in the file

@@ -148,7 +148,9 @@ export type PullSecretInfo = z.infer<typeof pullSecretSchema>;
 /** What a producer writes; defaults (empty lists) are filled in by the parser. */
 export type EnvelopeInput = z.input<typeof envelopeSchema>;
 
-export class EnvelopeError extends PullwatchError {}
+export class EnvelopeError extends PullwatchError {
+  override readonly name: string = 'EnvelopeError';
+}
 
 function describeIssues(error: z.core.$ZodError): string {
   return error.issues

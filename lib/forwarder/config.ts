@@ -116,7 +116,9 @@ export const FORWARDER_ENV: ReadonlyArray<{ env: string; key: keyof ForwarderCon
   { env: 'PULLWATCH_HTTP_PORT', key: 'httpPort', kind: 'int' },
 ];
 
-export class ForwarderConfigError extends PullwatchError {}
+export class ForwarderConfigError extends PullwatchError {
+  override readonly name: string = 'ForwarderConfigError';
+}
 
 function convert(env: string, kind: Kind, raw: string): unknown {
   const text = raw.trim();

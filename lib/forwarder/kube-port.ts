@@ -55,6 +55,7 @@ export interface SecretData {
 
 /** An API failure; `status` is the HTTP status (or the `code` of an in-stream Status), null for network errors. */
 export class KubeApiError extends PullwatchError {
+  override readonly name: string = 'KubeApiError';
   readonly status: number | null;
 
   constructor(code: string, message: string, options: { status?: number | null; cause?: unknown } = {}) {

@@ -41,6 +41,7 @@ export function quote(value: string): string {
 }
 
 export class ImageReferenceError extends PullwatchError {
+  override readonly name: string = 'ImageReferenceError';
   declare readonly code: ImageReferenceErrorCode;
   /** The string that was being parsed. */
   readonly input: string;

@@ -60,7 +60,9 @@ export const ingestEnvSchema = z.object({
   SQS_ENDPOINT: z.optional(z.url()),
 });
 
-export class IngestError extends PullwatchError {}
+export class IngestError extends PullwatchError {
+  override readonly name: string = 'IngestError';
+}
 
 interface Source {
   messageId: string;

@@ -42,7 +42,9 @@ export const noticeSchema = z.object({
 
 export type Notice = z.infer<typeof noticeSchema>;
 
-export class NoticeError extends PullwatchError {}
+export class NoticeError extends PullwatchError {
+  override readonly name: string = 'NoticeError';
+}
 
 /** The notice for the incident's pending (or latest) state change. */
 export function noticeFor(incident: IncidentRecord): Notice {

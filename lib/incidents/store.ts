@@ -80,6 +80,7 @@ export interface IncidentStore {
 }
 
 export class IncidentStoreError extends PullwatchError {
+  override readonly name: string = 'IncidentStoreError';
   readonly retryable: boolean;
 
   constructor(code: string, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {

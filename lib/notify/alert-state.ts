@@ -58,6 +58,7 @@ export interface AlertStateStore {
 }
 
 export class AlertStateError extends PullwatchError {
+  override readonly name: string = 'AlertStateError';
   readonly retryable: boolean;
 
   constructor(code: string, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {

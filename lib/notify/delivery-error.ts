@@ -14,6 +14,7 @@ export type DeliveryService = 'slack' | 'sns';
 export type DeliveryFailure = 'rate_limited' | 'server_error' | 'network' | 'timeout' | 'rejected';
 
 export class DeliveryError extends PullwatchError {
+  override readonly name: string = 'DeliveryError';
   readonly service: DeliveryService;
   readonly failure: DeliveryFailure;
   readonly retryable: boolean;

@@ -98,6 +98,7 @@ export type RoutingConfig = z.output<typeof routingConfigSchema>;
 export type RoutingRule = RoutingConfig['rules'][number];
 
 export class RoutingConfigError extends PullwatchError {
+  override readonly name: string = 'RoutingConfigError';
   readonly issues: string[];
 
   constructor(issues: string[], options?: { cause?: unknown }) {

@@ -27,6 +27,7 @@ export type SlackInteractionErrorCode =
   | 'slack_action_unknown';
 
 export class SlackInteractionError extends PullwatchError {
+  override readonly name: string = 'SlackInteractionError';
   declare readonly code: SlackInteractionErrorCode;
 
   constructor(code: SlackInteractionErrorCode, message: string, options?: { cause?: unknown }) {

@@ -103,7 +103,9 @@ export type DeliveryOutcome =
   | { outcome: 'retry'; reason: string; retryAfterSeconds: number | null; rejected: DeliveryError[] };
 
 /** Alert state changed under us: another sender took the claim over. */
-class LostRace extends PullwatchError {}
+class LostRace extends PullwatchError {
+  override readonly name: string = 'LostRace';
+}
 
 export async function deliverAlert(
   request: DeliveryRequest,

@@ -34,6 +34,7 @@ export const DEFAULT_RETRY: Omit<RetryBudget, 'remainingMs'> = {
 
 /** The call should be tried again later by the queue; `retryAfterSeconds` when the service said when. */
 export class RetryLater extends PullwatchError {
+  override readonly name: string = 'RetryLater';
   readonly retryAfterSeconds: number | null;
 
   constructor(message: string, retryAfterSeconds: number | null, options?: { cause?: unknown }) {

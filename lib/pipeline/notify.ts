@@ -65,7 +65,9 @@ export const notifyEnvSchema = z.object({
   SSM_ENDPOINT: z.optional(z.url()),
 });
 
-export class NotifyError extends PullwatchError {}
+export class NotifyError extends PullwatchError {
+  override readonly name: string = 'NotifyError';
+}
 
 export function createNotifier(
   deps: NotifyDependencies,

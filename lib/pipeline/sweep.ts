@@ -49,7 +49,9 @@ export const sweepEnvSchema = z.object({
   SQS_ENDPOINT: z.optional(z.url()),
 });
 
-export class SweepError extends PullwatchError {}
+export class SweepError extends PullwatchError {
+  override readonly name: string = 'SweepError';
+}
 
 export function createSweep(
   deps: SweepDependencies,

@@ -148,7 +148,9 @@ export const registryConfigSchema = z.object({
 export type RegistryConfig = z.output<typeof registryConfigSchema>;
 export type RegistryConfigInput = z.input<typeof registryConfigSchema>;
 
-export class RegistryConfigError extends PullwatchError {}
+export class RegistryConfigError extends PullwatchError {
+  override readonly name: string = 'RegistryConfigError';
+}
 
 /** Validates the registry section; the error names every offending field (`registry.credentials.x.password`). */
 export function parseRegistryConfig(input: unknown = {}): RegistryConfig {

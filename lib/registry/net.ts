@@ -11,6 +11,7 @@ import { PullwatchError } from '../errors.ts';
  */
 
 export class ProbeNetError extends PullwatchError {
+  override readonly name: string = 'ProbeNetError';
   readonly probeCause: Cause;
 
   constructor(code: string, probeCause: Cause, message: string, options?: { cause?: unknown }) {

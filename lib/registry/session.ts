@@ -22,6 +22,7 @@ import type { ProbeStep, StepName } from './types.ts';
 
 /** Ends the probe with a verdict; thrown by any step, caught once by the probe. */
 export class ProbeStop extends Error {
+  override readonly name: string = 'ProbeStop';
   readonly cause_: Cause;
   readonly confidence: number;
   readonly blocked: boolean;

@@ -94,7 +94,9 @@ export type AllowEntry =
   | { kind: 'name'; host: string; port: number | null; text: string }
   | { kind: 'network'; cidr: Cidr; port: number | null; text: string };
 
-export class AllowListError extends PullwatchError {}
+export class AllowListError extends PullwatchError {
+  override readonly name: string = 'AllowListError';
+}
 
 /** Lower case, no trailing dot, no IPv6 brackets: the form names are compared in. */
 export function normalizeHost(host: string): string {

@@ -39,7 +39,9 @@ cleanly), 1 a problem (unreadable input, invalid settings, an explicitly chosen 
 2 usage error.
 `;
 
-export class RunUsageError extends PullwatchError {}
+export class RunUsageError extends PullwatchError {
+  override readonly name: string = 'RunUsageError';
+}
 
 export function parseRunArgs(args: readonly string[]): RunOptions | 'help' {
   let parsed: ReturnType<typeof parse>;

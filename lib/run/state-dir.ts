@@ -15,7 +15,9 @@ export interface StatePaths {
   checkpoint: string;
 }
 
-export class StateDirError extends PullwatchError {}
+export class StateDirError extends PullwatchError {
+  override readonly name: string = 'StateDirError';
+}
 
 const SQLITE_SIDE_FILES = ['', '-wal', '-shm', '-journal'];
 
