@@ -82,7 +82,34 @@ const PULL_MARKERS: readonly string[] = [
   'pinging docker registry',
   'initializing source docker',
   'copying system image',
+  // CRI-O re-checks the node's signature policy when it creates a container from an image already pulled
+  // (`CreateContainerError: checking signature of "…": …`): the image is refused just as a pull would be.
+  'checking signature of',
 ];
+
+/**
+ * kubelet's framing for other concerns (probes, volumes, scheduling, starting a container). A message with
+ * no reason (pasted into the CLI) that carries one of these is not a pull failure, even when its network or
+ * disk error would match a rule: `Readiness probe failed: … connect: connection refused` is the app's problem.
+ */
+const OTHER_CONCERNS: readonly string[] = [
+  'probe failed',
+  'mountvolume.',
+  'unable to attach or mount',
+  'nodes are available',
+  'back-off restarting failed container',
+  'failed to create containerd task',
+  'failed to create shim task',
+  'oci runtime',
+  'failed to start container',
+];
+
+/**
+ * Event listings may show the event's field path before its message (`kubectl describe` in 2026:
+ * `spec.containers{web}: Error: ErrImagePull`); the path names the container, not the failure, so it is read
+ * past.
+ */
+const FIELD_PATH_PREFIX = /^\s*spec\.(?:initC|ephemeralC|c)ontainers\{[^}\n]*\}: /;
 
 const BACK_OFF = 'back-off pulling image';
 const ALREADY_PRESENT = 'already present on machine';
@@ -93,6 +120,7 @@ const UNAVAILABLE = ['registryunavailable', 'registry is unavailable'];
 /** The rules plus the framing phrases: one scan of the message answers both (see match.ts). */
 const matcher = compileRules(RULES, [
   ...PULL_MARKERS,
+  ...OTHER_CONCERNS,
   BACK_OFF,
   ALREADY_PRESENT,
   ...INVALID_NAME,
@@ -130,7 +158,8 @@ export function classify(input: ClassifyInput): Classification {
 }
 
 function classifyText(reasonIn: string, raw: string): Classification {
-  const message = raw.length > MAX_MESSAGE_CHARS ? raw.slice(0, MAX_MESSAGE_CHARS) : raw;
+  const capped = raw.length > MAX_MESSAGE_CHARS ? raw.slice(0, MAX_MESSAGE_CHARS) : raw;
+  const message = capped.replace(FIELD_PATH_PREFIX, '');
   const trimmed = message.trim();
 
   const bareName = trimmed.startsWith('Error: ') ? trimmed.slice(7) : trimmed;
@@ -195,7 +224,7 @@ function classifyText(reasonIn: string, raw: string): Classification {
   }
 
   const about = PULL_REASONS.has(reasonIn) || hasAny(PULL_MARKERS);
-  if (!about && !(reasonIn === '' && hit)) {
+  if (!about && !(reasonIn === '' && hit && !hasAny(OTHER_CONCERNS))) {
     return result('not_image', null, 'none', null, null, { evidence: '', confidence: 1, rule: 'not-image' });
   }
 
@@ -274,6 +303,7 @@ function impliedReason(reasonIn: string, lower: string, ruleId: string | undefin
     case 'PullImageError':
       return 'ErrImagePull';
     case 'ImageInspectError':
+    case 'CreateContainerError':
       return null;
   }
   if (ruleId === 'kubelet.never-pull') return 'ErrImageNeverPull';

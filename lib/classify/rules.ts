@@ -124,6 +124,16 @@ export const RULES: readonly Rule[] = [
   },
 
   {
+    // The node's disk failed a write while a layer was stored or unpacked (EIO): like a full disk, the fix is
+    // on the node, and pulling again does not help. Only writes count; a read error is left to other rules.
+    id: 'node.disk-io-error',
+    cause: 'disk_full',
+    confidence: 0.6,
+    any: ['input/output error'],
+    pattern: /\bwrite [^\n]*?: input\/output error/,
+    back: ['write '],
+  },
+  {
     // kubelet could not reach its own runtime (`dial unix /run/containerd/containerd.sock: connect: connection
     // refused`): a node problem no cause id names, and never a registry one; kept out of the network rules.
     id: 'node.runtime-unreachable',
@@ -140,6 +150,18 @@ export const RULES: readonly Rule[] = [
     confidence: 0.9,
     // `proxyconnect tcp: …` (Go ≥ 1.10), `http: error connecting to proxy …` (older Go), `socks connect …`.
     any: ['proxyconnect', 'proxy authentication required', 'error connecting to proxy', 'socks connect'],
+  },
+  {
+    // A proxy that refused the CONNECT: Go's transport returns the proxy's status text alone as the error
+    // (`Get "https://registry.k8s.io/v2/": Bad Gateway`, `…: Forbidden` from a proxy ACL). A registry's own
+    // status always comes with its code (`received unexpected HTTP status: 502 Bad Gateway`), so bare text
+    // straight after the URL, ending the clause, is the proxy speaking.
+    id: 'net.proxy-connect-status',
+    cause: 'proxy',
+    confidence: 0.75,
+    any: ['bad gateway', 'service unavailable', 'gateway timeout', 'forbidden'],
+    pattern:
+      /https?:\/\/[^\s"]+"?: (?:bad gateway|service unavailable|gateway timeout|forbidden)(?=\s*$|["\n)\]])/m,
   },
   {
     // Any failure inside `lookup <host>` (no such host, timeout, refused by the resolver) is DNS.

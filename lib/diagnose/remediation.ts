@@ -371,6 +371,15 @@ export function remediation(input: RemediationInput): RemediationStep[] {
       break;
     }
     case 'registry_server_error':
+      // A 404 at /v2/ means no registry API answers there at all: a failing registry answers 5xx.
+      if (probe?.steps.some((s) => s.step === 'ping' && s.status === 404)) {
+        steps.push(
+          step(
+            `${registry} does not serve the registry API (GET /v2/ → 404): check the image's registry host and port (the API host, not a web UI), and for a mirror its configuration (/etc/containerd/certs.d/<host>/hosts.toml)`,
+          ),
+        );
+        break;
+      }
       steps.push(
         step(
           `${registry} is failing (${probe?.steps.find((s) => s.step === 'manifest' || s.step === 'ping')?.status ?? '5xx'}): check its status page or logs; kubelet retries on its own`,

@@ -84,6 +84,8 @@ class ProbeRun {
   readonly #explicitPort: number | null;
   readonly #reference: string;
   #credential: RegistryCredential | null | undefined;
+  /** GET /v2/ answered 404: whatever answers may not be a registry API at all. */
+  #pingNotFound = false;
   #state: Omit<
     ProbeResult,
     | 'image'
@@ -420,6 +422,7 @@ class ProbeRun {
       headers: evidenceHeaders(response.headers),
       durationMs: response.durationMs,
     });
+    this.#pingNotFound = status === 404;
     if (status === 429) this.#stopRateLimited(response.headers, `GET /v2/ → 429`);
     if (status >= 500) {
       throw new ProbeStop(
@@ -800,7 +803,7 @@ class ProbeRun {
         confidence: 0.9,
       });
     }
-    if (status === 404) await this.#missingManifest(origin, auth);
+    if (status === 404) await this.#missingManifest(origin, auth, code);
     throw new ProbeStop(
       'unknown',
       `${registry} answered ${status}${code ? ` ${code}` : ''}${said} for the manifest`,
@@ -809,7 +812,11 @@ class ProbeRun {
   }
 
   /** The manifest is unknown: list the repository's tags to tell a missing tag from a missing repository. */
-  async #missingManifest(origin: Origin, auth: Authorization | null): Promise<never> {
+  async #missingManifest(
+    origin: Origin,
+    auth: Authorization | null,
+    manifestCode: string | undefined,
+  ): Promise<never> {
     const repo = this.#target.repository;
     const registry = this.#target.registry;
     const config = this.#deps.config;
@@ -910,6 +917,15 @@ class ProbeRun {
       ...(firstCode ? { code: firstCode } : {}),
       durationMs: performance.now() - started,
     });
+    if (firstStatus === 404 && this.#pingNotFound && !firstCode && !manifestCode) {
+      // A registry answers /v2/ (200 or 401) and names what is missing (NAME_UNKNOWN, MANIFEST_UNKNOWN); 404s
+      // everywhere with no error code come from something else: a web server, a proxy, a path-prefixed mirror.
+      throw new ProbeStop(
+        'registry_server_error',
+        `${this.#apiHost} does not answer as a registry: GET /v2/, the manifest and the tag list all → 404 with no registry error code — a wrong host or port, a web server or proxy in front of the registry, or a mirror whose path is not configured`,
+        { confidence: 0.7 },
+      );
+    }
     if (firstStatus === 404) {
       throw new ProbeStop(
         'repo_not_found',

@@ -74,6 +74,8 @@ const GHCR = 'ghcr.io';
 const MIRROR = 'mirror.lab.test';
 const K8S = 'registry.k8s.lab.test';
 const VANITY = 'cr.vanity.lab.test';
+const WEB = 'www.lab.test';
+const TERSE = 'terse.lab.test';
 
 const hub = { exhausted: false };
 
@@ -344,6 +346,17 @@ beforeAll(async () => {
       body: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>',
     };
   });
+  // Not a registry at all: a web server (an image named after the company's website, or the registry's UI
+  // host instead of its API host) answers 404 pages everywhere, /v2/ included.
+  await start(WEB, () => ({
+    status: 404,
+    headers: { 'content-type': 'text/html' },
+    body: '<html><body><h1>404 Not Found</h1></body></html>',
+  }));
+  // A registry that answers /v2/ but gives bare 404s, no error body (some proxies strip it).
+  await start(TERSE, (request) =>
+    apiRequest(request).kind === 'ping' ? json(200, {}) : { status: 404, headers: {}, body: '' },
+  );
 });
 
 afterAll(async () => {
@@ -612,5 +625,38 @@ describe('pull-through mirror', () => {
     expect(step(result, 'manifest')).toMatchObject({ status: 502 });
     expect(step(result, 'manifest')?.code).toBeUndefined();
     expect(result.summary).not.toMatch(/<html/i);
+  });
+});
+
+describe('not a registry', () => {
+  it('404 at /v2/, the manifest and the tag list, with no registry error code → registry_server_error, not a missing repository', async () => {
+    const result = await prober().probe({ registry: at(WEB), repository: 'team/api', tag: 'v1' });
+    expect(result.cause).toBe('registry_server_error');
+    expect(result.summary).toMatch(/does not answer as a registry/);
+    expect(step(result, 'ping')).toMatchObject({ ok: false, status: 404 });
+    expect(result.summary).not.toMatch(/<html/i);
+    const image = `${at(WEB)}/team/api:v1`;
+    // The node saw the same 404s as "not found": its cause stands, the summary says what answered.
+    const seen = await checkImage({
+      prober: prober(),
+      classification: nodeSaid('repo_not_found', image, 'not found'),
+      checkedFrom: 'test',
+    });
+    expect(seen.cause).toBe('repo_not_found');
+    expect(seen.summary).toMatch(/does not answer as a registry/);
+    // Where the node's message decided nothing, the check's verdict and its advice lead.
+    const unclear = await checkImage({
+      prober: prober(),
+      classification: nodeSaid('unknown', image, ''),
+      checkedFrom: 'test',
+    });
+    expect(unclear.cause).toBe('registry_server_error');
+    expect(unclear.remediation[0]?.title).toMatch(/does not serve the registry API \(GET \/v2\/ → 404\)/);
+  });
+
+  it('a host whose /v2/ answers is believed: bare 404s for the manifest and tags → repository not found', async () => {
+    const result = await prober().probe({ registry: at(TERSE), repository: 'team/api', tag: 'v1' });
+    expect(result.cause).toBe('repo_not_found');
+    expect(step(result, 'ping')).toMatchObject({ ok: true, status: 200 });
   });
 });

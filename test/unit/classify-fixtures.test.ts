@@ -24,6 +24,7 @@ const corpus = load('pull-failures.jsonl');
 const extra = load('classify-extra.jsonl');
 const heldout = load('classify-heldout.jsonl');
 const heldout2 = load('classify-heldout2.jsonl');
+const heldout3 = load('classify-heldout3.jsonl');
 
 function label(row: Row, index: number): string {
   return `#${index + 1} ${row.cause} (${row.runtime}): ${row.message.slice(0, 90)}`;
@@ -126,6 +127,30 @@ describe('second held-out round (test/fixtures/classify-heldout2.jsonl)', () => 
   });
 
   heldout2.forEach((row, index) => {
+    it(label(row, index), () => checkRow(row));
+  });
+});
+
+describe('third held-out round (test/fixtures/classify-heldout3.jsonl)', () => {
+  it('has at least 40 sourced messages, none copied from the earlier fixtures', () => {
+    expect(heldout3.length).toBeGreaterThanOrEqual(40);
+    const earlier = new Set([...corpus, ...extra, ...heldout, ...heldout2].map((row) => row.message));
+    const own = new Set<string>();
+    for (const row of heldout3) {
+      expect(earlier.has(row.message), row.message).toBe(false);
+      expect(own.has(row.message), row.message).toBe(false);
+      own.add(row.message);
+      expect(row.source).toMatch(/^https:\/\//);
+      expect(CAUSES).toContain(row.cause);
+    }
+  });
+
+  it('spans every runtime', () => {
+    const runtimes = new Set(heldout3.map((row) => row.runtime));
+    for (const runtime of ['containerd', 'cri-o', 'docker']) expect(runtimes).toContain(runtime);
+  });
+
+  heldout3.forEach((row, index) => {
     it(label(row, index), () => checkRow(row));
   });
 });

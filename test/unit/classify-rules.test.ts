@@ -31,6 +31,7 @@ function fixtureMessages(): string[] {
     'classify-extra.jsonl',
     'classify-heldout.jsonl',
     'classify-heldout2.jsonl',
+    'classify-heldout3.jsonl',
   ];
   return files.flatMap((name) =>
     readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')

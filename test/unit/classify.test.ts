@@ -188,6 +188,97 @@ describe('classify: kinds and waiting reasons', () => {
     expect(classify({ message: 'hello world' })).toMatchObject({ kind: 'not_image', cause: 'none' });
   });
 
+  it('leaves other Warning events alone, with their reason and pasted without one (real wordings)', () => {
+    const events = [
+      // lucidworks/fusion-cloud-native#198
+      {
+        reason: 'FailedScheduling',
+        message:
+          "0/4 nodes are available: 1 node(s) exceed max volume count, 3 node(s) didn't match Pod's node affinity.",
+      },
+      // hystax/optscale#568
+      {
+        reason: 'FailedScheduling',
+        message:
+          '0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unreachable: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+      },
+      // oomichi/try-kubernetes#39
+      {
+        reason: 'FailedMount',
+        message:
+          'Unable to mount volumes for pod "ss-0_e2e-tests-statefulset-mrszs(585ac3b0-a030-11e8-a146-fa163e420595)": timeout expired waiting for volumes to attach or mount for pod "e2e-tests-statefulset-mrszs"/"ss-0". list of unmounted volumes=[datadir]. list of unattached volumes=[datadir home default-token-m6gdr]',
+      },
+      // kubernetes/kubernetes#68178: the sandbox container would not start (exec format error), no pull.
+      {
+        reason: 'FailedCreatePodSandBox',
+        message:
+          'Failed create pod sandbox: rpc error: code = Unknown desc = failed to start sandbox container for pod "kube-proxy-5mgbx": Error response from daemon: oci runtime error: fork/exec /usr/libexec/oci/hooks.d/oci-register-machine: exec format error',
+      },
+      // kata-containers/kata-containers#6087
+      {
+        reason: 'Failed',
+        message:
+          'Error: failed to create containerd task: failed to create shim task: UnknownErrno: Unknown errno: unknown',
+      },
+      // An amd64 image on an arm64 node pulls fine and then crash-loops: kubelet's restart back-off and the
+      // container's log line (nigelpoulton/TheK8sBook#46, combor/k8s-mongo-labeler-sidecar#14) are not pulls.
+      { reason: 'BackOff', message: 'Back-off restarting failed container' },
+      { reason: '', message: 'exec /bin/sh: exec format error' },
+      { reason: '', message: 'standard_init_linux.go:228: exec user process caused: exec format error' },
+    ];
+    for (const event of events) {
+      for (const input of [event, { message: event.message }]) {
+        expect(classify(input), `${input.message} (${JSON.stringify(input)})`).toMatchObject({
+          kind: 'not_image',
+          cause: 'none',
+        });
+      }
+    }
+  });
+
+  it('does not take a probe, mount or container-start error for a pull failure when no reason says so', () => {
+    // Without a reason the CLI reads any recognised runtime error as a pull failure; kubelet's framing for
+    // another concern says otherwise, even when the error inside it (refused, timeout, not found) is a rule's.
+    for (const message of [
+      'Readiness probe failed: Get "http://10.0.0.4:8080/ready": dial tcp 10.0.0.4:8080: connect: connection refused',
+      'MountVolume.SetUp failed for volume "config" : configmap "app" not found',
+      'Error: failed to create containerd task: failed to create shim task: no space left on device',
+    ]) {
+      expect(classify({ message }), message).toMatchObject({ kind: 'not_image', cause: 'none' });
+    }
+    // …while a bare runtime error with no other framing still counts.
+    expect(classify({ message: 'dial tcp 10.0.0.9:5000: connect: connection refused' }).cause).toBe(
+      'connection_refused',
+    );
+  });
+
+  it("reads past the field path newer kubectl prints before an event's message", () => {
+    // kubernetes/website#56173
+    expect(
+      classify({ reason: 'Failed', message: 'spec.containers{kubernetes-bootcamp}: Error: ErrImagePull' }),
+    ).toMatchObject({ kind: 'pull_backoff', reason: 'ErrImagePull', cause: 'none' });
+    expect(
+      classify({
+        reason: 'BackOff',
+        message:
+          'spec.initContainers{init}: Back-off pulling image "gcr.io/google-samples/kubernetes-bootcamp:v10"',
+      }),
+    ).toMatchObject({
+      kind: 'pull_backoff',
+      cause: 'none',
+      imageText: 'gcr.io/google-samples/kubernetes-bootcamp:v10',
+    });
+    const failed = classify({
+      reason: 'Failed',
+      message: `spec.containers{web}: ${NGINX_TAG_MISSING}`,
+    });
+    expect(failed).toMatchObject({ kind: 'pull_failure', cause: 'tag_not_found', imageText: 'nginx:1.99' });
+    // Only a leading path is read past: the same words inside a message are left alone.
+    expect(classify({ message: 'container spec.containers{web}: Error: ErrImagePull' }).cause).not.toBe(
+      'none',
+    );
+  });
+
   it('gives unknown, with no evidence, to a pull failure it does not recognise', () => {
     expect(
       classify({ reason: 'Failed', message: 'Failed to pull image "acme/app:1": something nobody has seen' }),
@@ -374,6 +465,49 @@ describe('classify: precedence', () => {
         message: `Failed to pull image "r.example/app:1": ${refused}; ${missing}`,
       }).cause,
     ).toBe('unauthorized');
+  });
+
+  it("reads a proxy's refusal of the CONNECT (bare status text after the URL) as proxy, a registry's status as the registry's", () => {
+    // Go's transport returns only the proxy's status text when the CONNECT is refused.
+    for (const message of [
+      'Error response from daemon: Get "https://registry.k8s.io/v2/": Bad Gateway',
+      'Error response from daemon: Head "https://europe-west3-docker.pkg.dev/v2/p/r/app/manifests/1": Forbidden',
+      'Error response from daemon: Get https://mcr.microsoft.com/v2/: Service Unavailable',
+    ]) {
+      expect(classify({ reason: 'ErrImagePull', message }), message).toMatchObject({
+        cause: 'proxy',
+        rule: 'net.proxy-connect-status',
+      });
+    }
+    // The registry's own answers carry their code, and a Docker API wrapper is not a URL's clause.
+    for (const message of [
+      'Error response from daemon: received unexpected HTTP status: 502 Bad Gateway',
+      'failed to copy: httpReadSeeker: failed open: unexpected status code https://quay.io/v2/a/b/blobs/sha256:c172: 502 Bad Gateway',
+      'Error response from daemon: Head "https://ghcr.io/v2/acme/app/manifests/1": forbidden: the token has no access',
+    ]) {
+      expect(classify({ reason: 'ErrImagePull', message }).rule, message).not.toBe(
+        'net.proxy-connect-status',
+      );
+    }
+  });
+
+  it("reads a failed write to the node's disk (EIO) as the node's disk, and leaves a read error to other rules", () => {
+    expect(
+      classify({
+        reason: 'ErrImagePull',
+        message: 'failed to register layer: write /var/lib/docker/overlay2/l/a.so: input/output error',
+      }),
+    ).toMatchObject({
+      cause: 'disk_full',
+      rule: 'node.disk-io-error',
+      evidence: 'write /var/lib/docker/overlay2/l/a.so: input/output error',
+    });
+    expect(
+      classify({
+        reason: 'ErrImagePull',
+        message: 'failed to register layer: read /var/lib/docker/tmp/layer.tar: input/output error',
+      }).cause,
+    ).not.toBe('disk_full');
   });
 
   it('does not read version numbers as HTTP statuses', () => {
