@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The TypeScript sources run as they are on Node ≥ 22.18 (built-in type stripping): nothing to build after
-// `npm ci`. npm and npx put node_modules/.bin first on PATH, where the `node@22` devDependency lives, so
+// `npm ci`. npm and npx put node_modules/.bin first on PATH, where the `node@22` dependency lives, so
 // `npx pullwatch` runs on Node 22 even on a machine whose own node is older.
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {

@@ -18,6 +18,7 @@ import { aggregate, timeOf } from '../incidents/observation.ts';
 import type { IncidentStore } from '../incidents/store.ts';
 import type { IncidentRecord } from '../incidents/types.ts';
 import { formatWorkload } from '../incidents/workload.ts';
+import { plural } from '../notify/text.ts';
 import type { CliIo, Command } from './commands.ts';
 
 /**
@@ -224,7 +225,7 @@ function toLine(
 export function formatLine(line: ReplayLine): string {
   const subject =
     line.kind === 'registry'
-      ? `registry ${line.registry} (${line.affectedTotal ?? 0} workloads)`
+      ? `registry ${line.registry} (${plural(line.affectedTotal ?? 0, 'workload')})`
       : `${line.namespace}/${line.workload} ${line.image}`;
   return `${line.at}  ${line.action.padEnd(13)} ${line.reason.padEnd(24)} ${line.cause.padEnd(22)} count=${String(line.count).padEnd(6)} ${line.cluster}: ${subject}  [${line.incident}]`;
 }

@@ -100,7 +100,7 @@ const boundedInt = (min: number, max: number, fallback: number) =>
 
 const timeoutMs = (fallback: number) => boundedInt(10, 60_000, fallback);
 
-export const registryConfigSchema = z.object({
+export const registryConfigSchema = z.strictObject({
   /**
    * Hosts (`name`, `name:port`, `10.1.2.3:5000`, `[fd00::1]:5000`) and networks (`10.0.0.0/8`) the probe may
    * reach although they are loopback, private, CGNAT, unique-local or link-local. Empty: public only.
@@ -126,7 +126,7 @@ export const registryConfigSchema = z.object({
   /** Use ECR GetAuthorizationToken for `*.dkr.ecr.*.amazonaws.com` hosts without a credentials entry. */
   ecrAutoDetect: z._default(z.boolean(), true),
   timeouts: z.prefault(
-    z.object({
+    z.strictObject({
       dnsMs: timeoutMs(2_000),
       connectMs: timeoutMs(2_000),
       tlsMs: timeoutMs(2_000),

@@ -128,6 +128,8 @@ describe('pullwatch replay', () => {
         affectedTotal: 1,
       }),
     ]);
+    const text = await pullwatch(['replay', file]);
+    expect(text.stdout).toContain(`registry ${host} (1 workload)`);
   });
 
   it('explains its usage', async () => {

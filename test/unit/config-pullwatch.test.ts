@@ -31,6 +31,14 @@ describe('pullwatch settings', () => {
 
   it('rejects unknown keys so a typo is not silently ignored', () => {
     expect(() => loadConfig({ env: { PULLWATCH_CONFIG: JSON.stringify({ polcy: {} }) } })).toThrow(/polcy/);
+    // In every section: a misspelt registry key would otherwise leave a private registry unchecked.
+    const registry = JSON.stringify({ registry: { alowHosts: ['10.0.0.0/8'], timeouts: { dnsMS: 5 } } });
+    expect(() => loadConfig({ env: { PULLWATCH_CONFIG: registry } })).toThrow(
+      /registry: Unrecognized key: "alowHosts"/,
+    );
+    expect(() => loadConfig({ env: { PULLWATCH_CONFIG: registry } })).toThrow(
+      /registry\.timeouts: Unrecognized key: "dnsMS"/,
+    );
   });
 
   it('prefers inline JSON (the Lambdas) over files, and a missing explicit file is an error', () => {
