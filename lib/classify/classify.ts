@@ -111,6 +111,11 @@ const OTHER_CONCERNS: readonly string[] = [
  */
 const FIELD_PATH_PREFIX = /^\s*spec\.(?:initC|ephemeralC|c)ontainers\{[^}\n]*\}: /;
 
+/**
+ * kubelet's announcement always quotes the image (`Pulling image "x"`, `pulling image "x"` before 1.14);
+ * crictl's `pulling image failed: rpc error: …` and `pulling image: …` are the failure itself.
+ */
+const PULLING_ANNOUNCEMENT = /^pulling image "/;
 const BACK_OFF = 'back-off pulling image';
 const ALREADY_PRESENT = 'already present on machine';
 const INVALID_NAME = ['failed to apply default image tag', "couldn't parse image"];
@@ -194,7 +199,7 @@ function classifyText(reasonIn: string, raw: string): Classification {
       rule: 'kubelet.pulled',
     });
   }
-  if (reasonIn === 'Pulling' || lower.startsWith('pulling image ')) {
+  if (reasonIn === 'Pulling' || PULLING_ANNOUNCEMENT.test(lower)) {
     // Every pull announces itself; only its outcome (Failed/BackOff/Pulled) changes anything.
     return result('not_image', null, 'none', imageText, message, {
       evidence: '',

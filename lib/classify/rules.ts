@@ -159,9 +159,20 @@ export const RULES: readonly Rule[] = [
     id: 'net.proxy-connect-status',
     cause: 'proxy',
     confidence: 0.75,
-    any: ['bad gateway', 'service unavailable', 'gateway timeout', 'forbidden'],
+    // Any reason phrase a proxy gives a refused CONNECT, standard or its own spelling (`authenticationrequired`).
+    any: [
+      'bad gateway',
+      'service unavailable',
+      'gateway timeout',
+      'forbidden',
+      'internal server error',
+      'bad request',
+      'not implemented',
+      'authentication required',
+      'authenticationrequired',
+    ],
     pattern:
-      /https?:\/\/[^\s"]+"?: (?:bad gateway|service unavailable|gateway timeout|forbidden)(?=\s*$|["\n)\]])/m,
+      /https?:\/\/[^\s"]+"?: (?:bad gateway|service unavailable|gateway timeout|forbidden|internal server error|bad request|not implemented|(?:proxy )?authentication ?required)(?=\s*$|["\n)\]])/m,
   },
   {
     // Any failure inside `lookup <host>` (no such host, timeout, refused by the resolver) is DNS.
@@ -338,6 +349,16 @@ export const RULES: readonly Rule[] = [
     any: ['cannot be pulled due to configured policy', 'prevent images with vulnerability'],
   },
   {
+    // The registry asked for Basic credentials and the node had none for it: whatever wrapper says the
+    // repository "may not exist" (containerd's `pull access denied, repository does not exist or may require
+    // authorization: authorization failed: no basic auth credentials`), the fix is credentials. Ahead of the
+    // ambiguous denials.
+    id: 'auth.no-credentials',
+    cause: 'unauthorized',
+    confidence: 0.9,
+    any: ['no basic auth credentials'],
+  },
+  {
     // Docker Hub (and the DENIED code everywhere) answer the same for a missing and a private repository.
     id: 'registry.not-found-or-denied',
     cause: 'repo_not_found_or_denied',
@@ -390,6 +411,8 @@ export const RULES: readonly Rule[] = [
       'not authorized',
       'may not login',
       'authorization failed',
+      // distribution's token check: the bearer token presented does not cover this repository.
+      'does not match bearer token',
     ],
     back: ['denied: ', ...STATUS_ANCHORS],
   },

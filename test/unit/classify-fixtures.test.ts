@@ -25,6 +25,7 @@ const extra = load('classify-extra.jsonl');
 const heldout = load('classify-heldout.jsonl');
 const heldout2 = load('classify-heldout2.jsonl');
 const heldout3 = load('classify-heldout3.jsonl');
+const heldout4 = load('classify-heldout4.jsonl');
 
 function label(row: Row, index: number): string {
   return `#${index + 1} ${row.cause} (${row.runtime}): ${row.message.slice(0, 90)}`;
@@ -151,6 +152,34 @@ describe('third held-out round (test/fixtures/classify-heldout3.jsonl)', () => {
   });
 
   heldout3.forEach((row, index) => {
+    it(label(row, index), () => checkRow(row));
+  });
+});
+
+describe('fourth held-out round (test/fixtures/classify-heldout4.jsonl)', () => {
+  it('has at least 40 sourced messages, none copied from the earlier fixtures', () => {
+    expect(heldout4.length).toBeGreaterThanOrEqual(40);
+    const earlier = new Set(
+      [...corpus, ...extra, ...heldout, ...heldout2, ...heldout3].map((row) => row.message),
+    );
+    const own = new Set<string>();
+    for (const row of heldout4) {
+      expect(earlier.has(row.message), row.message).toBe(false);
+      expect(own.has(row.message), row.message).toBe(false);
+      own.add(row.message);
+      expect(row.source).toMatch(/^https:\/\//);
+      expect(CAUSES).toContain(row.cause);
+    }
+  });
+
+  it('spans every runtime, at least half of it CRI-O / containers-image wordings', () => {
+    const runtimes = new Set(heldout4.map((row) => row.runtime));
+    for (const runtime of ['containerd', 'cri-o', 'docker']) expect(runtimes).toContain(runtime);
+    const crio = heldout4.filter((row) => row.runtime === 'cri-o').length;
+    expect(crio * 2).toBeGreaterThanOrEqual(heldout4.length);
+  });
+
+  heldout4.forEach((row, index) => {
     it(label(row, index), () => checkRow(row));
   });
 });

@@ -32,6 +32,7 @@ function fixtureMessages(): string[] {
     'classify-heldout.jsonl',
     'classify-heldout2.jsonl',
     'classify-heldout3.jsonl',
+    'classify-heldout4.jsonl',
   ];
   return files.flatMap((name) =>
     readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')

@@ -36,6 +36,27 @@ describe('classify: kinds and waiting reasons', () => {
       kind: 'not_image',
       cause: 'none',
     });
+    // Old kubelets announced in lower case; pasted without a reason it is still only the announcement.
+    expect(classify({ message: 'pulling image "gcr.io/google_containers/pause:3.0"' })).toMatchObject({
+      kind: 'not_image',
+      rule: 'kubelet.pulling',
+    });
+  });
+
+  it("reads crictl's `pulling image failed: …` and `pulling image: …` as the failure, not kubelet's announcement", () => {
+    // cri-o/cri-o#3863, cri-o/cri-o#5282 (crictl's FATA lines, pasted without a reason).
+    expect(
+      classify({
+        message:
+          'pulling image failed: rpc error: code = Unknown desc = error pinging docker registry 10.0.0.5:5000: invalid status code from registry 502 (Bad Gateway)',
+      }),
+    ).toMatchObject({ kind: 'pull_failure', cause: 'registry_server_error' });
+    expect(
+      classify({
+        message:
+          'pulling image: rpc error: code = Unknown desc = Error reading manifest v3.20.0 in docker.io/calico/kube-controllers: toomanyrequests: You have reached your pull rate limit.',
+      }),
+    ).toMatchObject({ kind: 'pull_failure', cause: 'rate_limited' });
   });
 
   it('reads back-off without cause text as none, and with an appended previous error as that cause', () => {
@@ -473,6 +494,9 @@ describe('classify: precedence', () => {
       'Error response from daemon: Get "https://registry.k8s.io/v2/": Bad Gateway',
       'Error response from daemon: Head "https://europe-west3-docker.pkg.dev/v2/p/r/app/manifests/1": Forbidden',
       'Error response from daemon: Get https://mcr.microsoft.com/v2/: Service Unavailable',
+      'pinging container registry r.example: Get "https://r.example/v2/": Internal Server Error',
+      // A proxy's own spelling of its 407 reason phrase (rancher/rancher#6706).
+      'Error while pulling image: Get https://index.docker.io/v1/repositories/rancher/agent/images: authenticationrequired',
     ]) {
       expect(classify({ reason: 'ErrImagePull', message }), message).toMatchObject({
         cause: 'proxy',
@@ -484,10 +508,44 @@ describe('classify: precedence', () => {
       'Error response from daemon: received unexpected HTTP status: 502 Bad Gateway',
       'failed to copy: httpReadSeeker: failed open: unexpected status code https://quay.io/v2/a/b/blobs/sha256:c172: 502 Bad Gateway',
       'Error response from daemon: Head "https://ghcr.io/v2/acme/app/manifests/1": forbidden: the token has no access',
+      'Error response from daemon: Get https://r.example/v2/app/manifests/1: unauthorized: authentication required',
     ]) {
       expect(classify({ reason: 'ErrImagePull', message }).rule, message).not.toBe(
         'net.proxy-connect-status',
       );
+    }
+  });
+
+  it('reads missing Basic credentials as unauthorized even inside containerd\'s "may not exist" wrapper', () => {
+    // containerd wraps every 401 in `pull access denied, repository does not exist or may require
+    // authorization: …`; the reason after it decides. No credentials for a Basic-auth registry is a credential
+    // problem; Docker Hub's insufficient_scope stays ambiguous.
+    const wrapper =
+      'failed to resolve reference "r.example/app:1": pull access denied, repository does not exist or may require authorization: ';
+    expect(
+      classify({
+        reason: 'ErrImagePull',
+        message: `${wrapper}authorization failed: no basic auth credentials`,
+      }),
+    ).toMatchObject({
+      cause: 'unauthorized',
+      rule: 'auth.no-credentials',
+      evidence: 'no basic auth credentials',
+    });
+    expect(
+      classify({
+        reason: 'ErrImagePull',
+        message: `${wrapper}server message: insufficient_scope: authorization failed`,
+      }).cause,
+    ).toBe('repo_not_found_or_denied');
+  });
+
+  it('reads a bearer token that does not cover the repository as unauthorized, whatever code fronts it', () => {
+    for (const message of [
+      'Error response from daemon: name invalid: Requested repository does not match bearer token resource: library/app',
+      'error pulling image configuration: unauthorized: Requested repository does not match bearer token resource: app',
+    ]) {
+      expect(classify({ reason: 'ErrImagePull', message }).cause, message).toBe('unauthorized');
     }
   });
 
