@@ -220,18 +220,23 @@ function leadingSeparators(text: string): number {
   return i;
 }
 
-/** Moves the start back to the earliest anchor (`dial tcp`, `lookup `…) within BACK_WINDOW characters. */
+/**
+ * Moves the start back to the earliest anchor (`dial tcp`, `lookup `…) within BACK_WINDOW characters, never
+ * to an earlier line: evidence runs to the end of its line, so an anchor above a line break (a wrapped paste,
+ * a multi-line log) would lose the very clause that decided.
+ */
 function backUp(
   lower: string,
   at: number,
   anchors: readonly string[],
   present: (text: string) => boolean,
 ): number {
+  const lineStart = at > 0 ? lower.lastIndexOf('\n', at - 1) : -1;
   let start = at;
   for (const anchor of anchors) {
     if (!present(anchor)) continue;
     const i = lower.lastIndexOf(anchor, at);
-    if (i !== -1 && at - i <= BACK_WINDOW && i < start) start = i;
+    if (i > lineStart && at - i <= BACK_WINDOW && i < start) start = i;
   }
   return start;
 }

@@ -170,9 +170,13 @@ export const RULES: readonly Rule[] = [
       'not implemented',
       'authentication required',
       'authenticationrequired',
+      'method not allowed',
+      'not acceptable',
+      'http version not supported',
+      'request header fields too large',
     ],
     pattern:
-      /https?:\/\/[^\s"]+"?: (?:bad gateway|service unavailable|gateway timeout|forbidden|internal server error|bad request|not implemented|(?:proxy )?authentication ?required)(?=\s*$|["\n)\]])/m,
+      /https?:\/\/[^\s"]+"?: (?:bad gateway|service unavailable|gateway timeout|forbidden|internal server error|bad request|not implemented|(?:proxy |network )?authentication ?required|method not allowed|not acceptable|http version not supported|request header fields too large)(?=\s*$|["\n)\]])/m,
   },
   {
     // Any failure inside `lookup <host>` (no such host, timeout, refused by the resolver) is DNS.
@@ -306,7 +310,19 @@ export const RULES: readonly Rule[] = [
     id: 'auth.unauthenticated',
     cause: 'unauthorized',
     confidence: 0.9,
-    any: ['unauthenticated request', 'unauthenticated:', 'cannot be authenticated', 'not authenticated'],
+    any: [
+      'unauthenticated request',
+      'unauthenticated:',
+      'cannot be authenticated',
+      'not authenticated',
+      // The registry names the caller anonymous (OCIR `Anonymous users are only allowed read access on public
+      // repos`): no credentials were sent. Not containerd's `failed to fetch anonymous token`, left to later rules.
+      'anonymous user',
+      'anonymous access',
+      'anonymous pull',
+    ],
+    pattern:
+      /unauthenticated request|unauthenticated:|cannot be authenticated|not authenticated|anonymous (?:users?|access|pulls?)\b[^\n]{0,60}?(?:only allowed|not allowed|not permitted|denied|forbidden|requires?|must)/,
     back: ['denied: '],
   },
   {
@@ -331,6 +347,10 @@ export const RULES: readonly Rule[] = [
       'permission denied for "',
       'artifactregistry.',
       'does not have permission',
+      // Huawei SWR and others: `you do not have the permission` (a known account without the right).
+      'do not have the permission',
+      'do not have permission',
+      'have no permission',
       'token exchange failed',
     ],
   },
@@ -554,6 +574,24 @@ export const RULES: readonly Rule[] = [
     back: ['unexpected media type'],
   },
   {
+    // A JSON decoder handed an HTML page (`invalid character '<' looking for beginning of value`): a web server,
+    // portal or misconfigured repository manager answered where the registry API's JSON belongs. A status
+    // given with it (`error parsing HTTP 403 response body: …`) is read first by the rules above.
+    id: 'registry.html-body',
+    cause: 'registry_server_error',
+    confidence: 0.6,
+    any: ["invalid character '<'"],
+    pattern: /invalid character '<' looking for beginning of value/,
+  },
+  {
+    // The registry answered a manifest request without the digest the protocol requires (containerd's
+    // `could not resolve digest for …`): a registry-side defect, not a missing image or a credential problem.
+    id: 'registry.no-digest',
+    cause: 'registry_server_error',
+    confidence: 0.6,
+    any: ['could not resolve digest'],
+  },
+  {
     id: 'availability.repo',
     cause: 'repo_not_found',
     confidence: 0.9,
@@ -647,7 +685,15 @@ export const RULES: readonly Rule[] = [
     id: 'registry.unavailable',
     cause: 'registry_server_error',
     confidence: 0.5,
-    any: ['registryunavailable', 'registry is unavailable'],
+    // Also old Docker's `Could not reach any registry endpoint` (every endpoint failed, none said why).
+    any: [
+      'registryunavailable',
+      'registry is unavailable',
+      // kubelet ≤ 1.5 (dockershim) after a 502/503/504: `image pull failed for x because the registry is
+      // temporarily unavailable`.
+      'registry is temporarily unavailable',
+      'could not reach any registry endpoint',
+    ],
   },
   {
     // Old kubelet/docker: the pull "failed" with no reason at all.

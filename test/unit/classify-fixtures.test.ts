@@ -26,6 +26,7 @@ const heldout = load('classify-heldout.jsonl');
 const heldout2 = load('classify-heldout2.jsonl');
 const heldout3 = load('classify-heldout3.jsonl');
 const heldout4 = load('classify-heldout4.jsonl');
+const heldout5 = load('classify-heldout5.jsonl');
 
 function label(row: Row, index: number): string {
   return `#${index + 1} ${row.cause} (${row.runtime}): ${row.message.slice(0, 90)}`;
@@ -180,6 +181,40 @@ describe('fourth held-out round (test/fixtures/classify-heldout4.jsonl)', () => 
   });
 
   heldout4.forEach((row, index) => {
+    it(label(row, index), () => checkRow(row));
+  });
+});
+
+/** `owner/repo#n` for a GitHub issue or pull request, however the fixture spelled its source. */
+function issueKey(source: string): string | null {
+  const match = /(?:github\.com\/)?([\w.-]+\/[\w.-]+)(?:\/(?:issues|pull|discussions)\/|#)(\d+)/.exec(source);
+  return match ? `${match[1]?.toLowerCase()}#${match[2]}` : null;
+}
+
+describe('fifth held-out round (test/fixtures/classify-heldout5.jsonl)', () => {
+  const earlier = [...corpus, ...extra, ...heldout, ...heldout2, ...heldout3, ...heldout4];
+
+  it('has at least 40 sourced messages, none copied from the earlier fixtures', () => {
+    expect(heldout5.length).toBeGreaterThanOrEqual(40);
+    const earlierMessages = new Set(earlier.map((row) => row.message));
+    const own = new Set<string>();
+    for (const row of heldout5) {
+      expect(earlierMessages.has(row.message), row.message).toBe(false);
+      expect(own.has(row.message), row.message).toBe(false);
+      own.add(row.message);
+      expect(row.source).toMatch(/^https:\/\//);
+      expect(CAUSES).toContain(row.cause);
+    }
+  });
+
+  it('comes from issues no earlier round used, and spans every runtime', () => {
+    const used = new Set(earlier.map((row) => issueKey(row.source)).filter((key) => key !== null));
+    for (const row of heldout5) expect(used.has(issueKey(row.source) ?? ''), row.source).toBe(false);
+    const runtimes = new Set(heldout5.map((row) => row.runtime));
+    for (const runtime of ['containerd', 'cri-o', 'docker']) expect(runtimes).toContain(runtime);
+  });
+
+  heldout5.forEach((row, index) => {
     it(label(row, index), () => checkRow(row));
   });
 });

@@ -33,6 +33,7 @@ function fixtureMessages(): string[] {
     'classify-heldout2.jsonl',
     'classify-heldout3.jsonl',
     'classify-heldout4.jsonl',
+    'classify-heldout5.jsonl',
   ];
   return files.flatMap((name) =>
     readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')

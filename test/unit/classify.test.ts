@@ -549,6 +549,95 @@ describe('classify: precedence', () => {
     }
   });
 
+  it("reads a registry that names the caller anonymous as missing credentials, not containerd's anonymous-token refusal", () => {
+    expect(
+      classify({
+        reason: 'ErrImagePull',
+        message:
+          'reading manifest 1 in iad.ocir.io/ns/app: denied: Anonymous users are only allowed read access on public repos',
+      }),
+    ).toMatchObject({
+      cause: 'unauthorized',
+      rule: 'auth.unauthenticated',
+      evidence: 'denied: Anonymous users are only allowed read access on public repos',
+    });
+    expect(
+      classify({
+        reason: 'ErrImagePull',
+        message:
+          'failed to resolve reference "ghcr.io/acme/app:1": failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://ghcr.io/token: 401 Unauthorized',
+      }).cause,
+    ).toBe('repo_not_found_or_denied');
+  });
+
+  it('reads "do not have the permission" as a permission denial whatever code prefixes it', () => {
+    expect(
+      classify({
+        reason: 'ErrImagePull',
+        message:
+          'Error response from daemon: unauthorized: {"errors":[{"code":"DENIED","message":"you do not have the permission","detail":""}]}',
+      }),
+    ).toMatchObject({ cause: 'forbidden', rule: 'auth.permission-denied' });
+  });
+
+  it('reads an HTML page where JSON belongs as the registry side, unless a status came with it', () => {
+    const html = "invalid character '<' looking for beginning of value";
+    expect(
+      classify({
+        reason: 'ErrImagePull',
+        message: `Error initializing image from source docker://r.example:5000/app: ${html}`,
+      }),
+    ).toMatchObject({ cause: 'registry_server_error', rule: 'registry.html-body', evidence: html });
+    expect(
+      classify({
+        reason: 'ErrImagePull',
+        message: `Error response from daemon: error parsing HTTP 403 response body: ${html}: "<html>"`,
+      }).cause,
+    ).toBe('forbidden');
+    expect(
+      classify({
+        reason: 'ErrImagePull',
+        message: `Error response from daemon: error parsing HTTP 401 response body: ${html}: "<html>"`,
+      }).cause,
+    ).toBe('unauthorized');
+  });
+
+  it("reads a proxy refusing the CONNECT with any reason phrase, and a registry's coded 405 as not the proxy", () => {
+    expect(
+      classify({
+        reason: 'ErrImagePull',
+        message: 'error pinging docker registry r.example: Get "https://r.example/v2/": Method Not Allowed',
+      }),
+    ).toMatchObject({ cause: 'proxy', rule: 'net.proxy-connect-status' });
+    expect(
+      classify({
+        reason: 'ErrImagePull',
+        message:
+          'failed open: unexpected status code https://r.example/v2/app/blobs/sha256:c1: 405 Method Not Allowed',
+      }).rule,
+    ).not.toBe('net.proxy-connect-status');
+  });
+
+  it("reads old runtimes' registry-unavailable wordings and a manifest answered without its digest as the registry side", () => {
+    for (const message of [
+      'image pull failed for registry.example.com/team/app:2 because the registry is temporarily unavailable.',
+      'Pulling repository docker.io/acme/app\nCould not reach any registry endpoint',
+      'ctr: failed to resolve reference "r.example/app:1": could not resolve digest for r.example/app:1',
+    ]) {
+      expect(classify({ reason: 'ErrImagePull', message }).cause, message).toBe('registry_server_error');
+    }
+  });
+
+  it('keeps the decisive clause in the evidence when a paste wraps the message across lines', () => {
+    const result = classify({
+      reason: 'Failed',
+      message:
+        'Failed to pull image "r.example/app:1": failed to resolve\nreference "r.example/app:1":\nr.example/app:1: not found',
+    });
+    expect(result).toMatchObject({ cause: 'tag_not_found' });
+    expect(result.evidence).toContain('not found');
+  });
+
   it("reads a failed write to the node's disk (EIO) as the node's disk, and leaves a read error to other rules", () => {
     expect(
       classify({
