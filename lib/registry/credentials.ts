@@ -2,6 +2,7 @@ import type { Clock } from '../runtime/clock.ts';
 import type { CredentialRef, RegistryConfig } from './config.ts';
 import { Secret } from './secret.ts';
 import type { CredentialSourceName } from './types.ts';
+import { DOCKER_HUB_HOSTS, registryVendor } from './vendor.ts';
 
 /**
  * Where the probe's registry credentials come from: environment variables named in config, AWS Secrets
@@ -36,20 +37,11 @@ export interface CredentialLookup {
   error: string | null;
 }
 
-const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.(?:amazonaws\.com(?:\.cn)?|on\.aws)$/;
-
 /** `{ registryId, region }` for an ECR registry host; null for any other host. */
 export function ecrHost(host: string): { registryId: string; region: string } | null {
-  const match = ECR_HOST.exec(host.toLowerCase());
-  return match ? { registryId: match[1] ?? '', region: match[2] ?? '' } : null;
+  const vendor = registryVendor(host);
+  return vendor?.kind === 'ecr' ? { registryId: vendor.registryId, region: vendor.region } : null;
 }
-
-const DOCKER_HUB_ALIASES = new Set([
-  'docker.io',
-  'index.docker.io',
-  'registry-1.docker.io',
-  'registry.hub.docker.com',
-]);
 
 /** Hosts compare as the image names them, Docker Hub's several names being one. */
 export function credentialHostKey(host: string): string {
@@ -58,7 +50,7 @@ export function credentialHostKey(host: string): string {
     .toLowerCase()
     .replace(/^https?:\/\//, '')
     .replace(/\/.*$/, '');
-  return DOCKER_HUB_ALIASES.has(value) ? 'docker.io' : value;
+  return DOCKER_HUB_HOSTS.has(value) ? 'docker.io' : value;
 }
 
 /** `*` matches one DNS label (as kubelet's credential provider matchImages do); the port must match exactly. */

@@ -23,7 +23,8 @@ const GCR_LOCATION: Record<string, string> = {
   'eu.gcr.io': 'europe',
   'asia.gcr.io': 'asia',
 };
-const DOCKER_HUB = new Set([
+/** Docker Hub's several names for one registry. */
+export const DOCKER_HUB_HOSTS: ReadonlySet<string> = new Set([
   'docker.io',
   'index.docker.io',
   'registry-1.docker.io',
@@ -42,7 +43,7 @@ function hostName(registry: string): string {
 
 export function registryVendor(registry: string): RegistryVendor | null {
   const host = hostName(registry);
-  if (DOCKER_HUB.has(host)) return { kind: 'dockerhub' };
+  if (DOCKER_HUB_HOSTS.has(host)) return { kind: 'dockerhub' };
   const ecr = ECR.exec(host);
   if (ecr) return { kind: 'ecr', registryId: ecr[1] ?? '', region: ecr[2] ?? '' };
   if (host === 'public.ecr.aws') return { kind: 'ecr-public' };
