@@ -23,10 +23,6 @@ function load(name: string): Row[] {
 const corpus = load('pull-failures.jsonl');
 const extra = load('classify-extra.jsonl');
 const heldout = load('classify-heldout.jsonl');
-const heldout2 = load('classify-heldout2.jsonl');
-const heldout3 = load('classify-heldout3.jsonl');
-const heldout4 = load('classify-heldout4.jsonl');
-const heldout5 = load('classify-heldout5.jsonl');
 
 function label(row: Row, index: number): string {
   return `#${index + 1} ${row.cause} (${row.runtime}): ${row.message.slice(0, 90)}`;
@@ -109,112 +105,62 @@ describe('held-out real wordings (test/fixtures/classify-heldout.jsonl)', () => 
   });
 });
 
-describe('second held-out round (test/fixtures/classify-heldout2.jsonl)', () => {
-  it('has at least 40 sourced messages, none copied from the earlier fixtures', () => {
-    expect(heldout2.length).toBeGreaterThanOrEqual(40);
-    const earlier = new Set([...corpus, ...extra, ...heldout].map((row) => row.message));
-    const own = new Set<string>();
-    for (const row of heldout2) {
-      expect(earlier.has(row.message), row.message).toBe(false);
-      expect(own.has(row.message), row.message).toBe(false);
-      own.add(row.message);
-      expect(row.source).toMatch(/^https:\/\//);
-      expect(CAUSES).toContain(row.cause);
-    }
-  });
-
-  it('spans every runtime', () => {
-    const runtimes = new Set(heldout2.map((row) => row.runtime));
-    for (const runtime of ['containerd', 'cri-o', 'docker']) expect(runtimes).toContain(runtime);
-  });
-
-  heldout2.forEach((row, index) => {
-    it(label(row, index), () => checkRow(row));
-  });
-});
-
-describe('third held-out round (test/fixtures/classify-heldout3.jsonl)', () => {
-  it('has at least 40 sourced messages, none copied from the earlier fixtures', () => {
-    expect(heldout3.length).toBeGreaterThanOrEqual(40);
-    const earlier = new Set([...corpus, ...extra, ...heldout, ...heldout2].map((row) => row.message));
-    const own = new Set<string>();
-    for (const row of heldout3) {
-      expect(earlier.has(row.message), row.message).toBe(false);
-      expect(own.has(row.message), row.message).toBe(false);
-      own.add(row.message);
-      expect(row.source).toMatch(/^https:\/\//);
-      expect(CAUSES).toContain(row.cause);
-    }
-  });
-
-  it('spans every runtime', () => {
-    const runtimes = new Set(heldout3.map((row) => row.runtime));
-    for (const runtime of ['containerd', 'cri-o', 'docker']) expect(runtimes).toContain(runtime);
-  });
-
-  heldout3.forEach((row, index) => {
-    it(label(row, index), () => checkRow(row));
-  });
-});
-
-describe('fourth held-out round (test/fixtures/classify-heldout4.jsonl)', () => {
-  it('has at least 40 sourced messages, none copied from the earlier fixtures', () => {
-    expect(heldout4.length).toBeGreaterThanOrEqual(40);
-    const earlier = new Set(
-      [...corpus, ...extra, ...heldout, ...heldout2, ...heldout3].map((row) => row.message),
-    );
-    const own = new Set<string>();
-    for (const row of heldout4) {
-      expect(earlier.has(row.message), row.message).toBe(false);
-      expect(own.has(row.message), row.message).toBe(false);
-      own.add(row.message);
-      expect(row.source).toMatch(/^https:\/\//);
-      expect(CAUSES).toContain(row.cause);
-    }
-  });
-
-  it('spans every runtime, at least half of it CRI-O / containers-image wordings', () => {
-    const runtimes = new Set(heldout4.map((row) => row.runtime));
-    for (const runtime of ['containerd', 'cri-o', 'docker']) expect(runtimes).toContain(runtime);
-    const crio = heldout4.filter((row) => row.runtime === 'cri-o').length;
-    expect(crio * 2).toBeGreaterThanOrEqual(heldout4.length);
-  });
-
-  heldout4.forEach((row, index) => {
-    it(label(row, index), () => checkRow(row));
-  });
-});
-
 /** `owner/repo#n` for a GitHub issue or pull request, however the fixture spelled its source. */
 function issueKey(source: string): string | null {
   const match = /(?:github\.com\/)?([\w.-]+\/[\w.-]+)(?:\/(?:issues|pull|discussions)\/|#)(\d+)/.exec(source);
   return match ? `${match[1]?.toLowerCase()}#${match[2]}` : null;
 }
 
-describe('fifth held-out round (test/fixtures/classify-heldout5.jsonl)', () => {
-  const earlier = [...corpus, ...extra, ...heldout, ...heldout2, ...heldout3, ...heldout4];
+/**
+ * The later held-out rounds, in order: each file holds new real messages, none copied from any file before it.
+ * `crioShare`: the least share of CRI-O / containers-image wordings the round set out to add; `newIssues`: the
+ * round also took its messages from issues no earlier round used.
+ */
+const LATER_ROUNDS: Array<{ round: number; file: string; crioShare?: number; newIssues?: boolean }> = [
+  { round: 2, file: 'classify-heldout2.jsonl' },
+  { round: 3, file: 'classify-heldout3.jsonl' },
+  { round: 4, file: 'classify-heldout4.jsonl', crioShare: 0.5 },
+  { round: 5, file: 'classify-heldout5.jsonl', newIssues: true },
+];
 
-  it('has at least 40 sourced messages, none copied from the earlier fixtures', () => {
-    expect(heldout5.length).toBeGreaterThanOrEqual(40);
-    const earlierMessages = new Set(earlier.map((row) => row.message));
-    const own = new Set<string>();
-    for (const row of heldout5) {
-      expect(earlierMessages.has(row.message), row.message).toBe(false);
-      expect(own.has(row.message), row.message).toBe(false);
-      own.add(row.message);
-      expect(row.source).toMatch(/^https:\/\//);
-      expect(CAUSES).toContain(row.cause);
+let before: Row[] = [...corpus, ...extra, ...heldout];
+for (const { round, file, crioShare, newIssues } of LATER_ROUNDS) {
+  const rows = load(file);
+  const earlier = before;
+  before = [...before, ...rows];
+
+  describe(`held-out round ${round} (test/fixtures/${file})`, () => {
+    it('has at least 40 sourced messages, none copied from the earlier fixtures', () => {
+      expect(rows.length).toBeGreaterThanOrEqual(40);
+      const earlierMessages = new Set(earlier.map((row) => row.message));
+      const own = new Set<string>();
+      for (const row of rows) {
+        expect(earlierMessages.has(row.message), row.message).toBe(false);
+        expect(own.has(row.message), row.message).toBe(false);
+        own.add(row.message);
+        expect(row.source).toMatch(/^https:\/\//);
+        expect(CAUSES).toContain(row.cause);
+      }
+    });
+
+    it('spans every runtime', () => {
+      const runtimes = new Set(rows.map((row) => row.runtime));
+      for (const runtime of ['containerd', 'cri-o', 'docker']) expect(runtimes).toContain(runtime);
+      if (crioShare !== undefined) {
+        const crio = rows.filter((row) => row.runtime === 'cri-o').length;
+        expect(crio).toBeGreaterThanOrEqual(rows.length * crioShare);
+      }
+    });
+
+    if (newIssues) {
+      it('comes from issues no earlier round used', () => {
+        const used = new Set(earlier.map((row) => issueKey(row.source)).filter((key) => key !== null));
+        for (const row of rows) expect(used.has(issueKey(row.source) ?? ''), row.source).toBe(false);
+      });
     }
-  });
 
-  it('comes from issues no earlier round used, and spans every runtime', () => {
-    const used = new Set(earlier.map((row) => issueKey(row.source)).filter((key) => key !== null));
-    for (const row of heldout5) expect(used.has(issueKey(row.source) ?? ''), row.source).toBe(false);
-    const runtimes = new Set(heldout5.map((row) => row.runtime));
-    for (const runtime of ['containerd', 'cri-o', 'docker']) expect(runtimes).toContain(runtime);
+    rows.forEach((row, index) => {
+      it(label(row, index), () => checkRow(row));
+    });
   });
-
-  heldout5.forEach((row, index) => {
-    it(label(row, index), () => checkRow(row));
-  });
-});
+}
