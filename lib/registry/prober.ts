@@ -39,7 +39,8 @@ export class RegistryProber {
   readonly #guard: SsrfGuard;
   readonly #resolver: Resolver;
   readonly #clock: Clock;
-  readonly #secureContext: tls.SecureContext;
+  readonly #extraCa: readonly (string | Buffer)[];
+  #secureContext: tls.SecureContext | null = null;
   readonly #log: RegistryProberOptions['log'];
 
   constructor(options: RegistryProberOptions = {}) {
@@ -47,11 +48,7 @@ export class RegistryProber {
     this.#guard = new SsrfGuard(this.config.allowHosts);
     this.#resolver = options.resolver ?? systemResolver;
     this.#clock = options.clock ?? systemClock;
-    this.#secureContext = tls.createSecureContext(
-      options.extraCa && options.extraCa.length > 0
-        ? { ca: [...tls.rootCertificates, ...options.extraCa] }
-        : {},
-    );
+    this.#extraCa = options.extraCa ?? [];
     this.#log = options.log;
     this.tokens = new TokenCache();
     const fixed = Object.fromEntries(
@@ -73,6 +70,17 @@ export class RegistryProber {
   }
 
   /** Runs every check for one image and returns the evidence and verdict. Never throws for registry trouble. */
+  /**
+   * The trust store, built on first use: it parses every root certificate, which a notify invocation that only
+   * updates a message never needs.
+   */
+  #trust(): tls.SecureContext {
+    this.#secureContext ??= tls.createSecureContext(
+      this.#extraCa.length > 0 ? { ca: [...tls.rootCertificates, ...this.#extraCa] } : {},
+    );
+    return this.#secureContext;
+  }
+
   probe(target: ProbeTarget, options: ProbeOptions = {}): Promise<ProbeResult> {
     return runProbe(target, options, {
       config: this.config,
@@ -81,7 +89,7 @@ export class RegistryProber {
       credentials: this.credentials,
       tokens: this.tokens,
       clock: this.#clock,
-      secureContext: this.#secureContext,
+      secureContext: this.#trust(),
       ...(this.#log ? { log: this.#log } : {}),
     });
   }
