@@ -174,9 +174,11 @@ export const RULES: readonly Rule[] = [
       'not acceptable',
       'http version not supported',
       'request header fields too large',
+      // tinyproxy's phrase for a CONNECT its ACL refuses (403).
+      'access denied',
     ],
     pattern:
-      /https?:\/\/[^\s"]+"?: (?:bad gateway|service unavailable|gateway timeout|forbidden|internal server error|bad request|not implemented|(?:proxy |network )?authentication ?required|method not allowed|not acceptable|http version not supported|request header fields too large)(?=\s*$|["\n)\]])/m,
+      /https?:\/\/[^\s"]+"?: (?:bad gateway|service unavailable|gateway timeout|forbidden|internal server error|bad request|not implemented|(?:proxy |network )?authentication ?required|method not allowed|not acceptable|http version not supported|request header fields too large|access denied)(?=\s*$|["\n)\]])/m,
   },
   {
     // Any failure inside `lookup <host>` (no such host, timeout, refused by the resolver) is DNS.
@@ -294,6 +296,15 @@ export const RULES: readonly Rule[] = [
     pattern: new RegExp(
       `toomanyrequests|too many requests|rate limit|rate exceeded|pull qps exceeded|${STATUS(429)}`,
     ),
+  },
+  {
+    // The registry's blob store (S3, GCS) refused the pre-signed URL the registry itself redirected to: the
+    // signature is the registry's, so every client fails the same way, whatever status (usually 403) carries it.
+    // Before the permission rules, which would read that 403 as the caller's missing permission.
+    id: 'registry.storage-signature',
+    cause: 'registry_server_error',
+    confidence: 0.7,
+    any: ['signaturedoesnotmatch', 'the request signature we calculated does not match'],
   },
   {
     // Expired ECR tokens are answered 403 with this text: the credentials were accepted once.
@@ -619,9 +630,11 @@ export const RULES: readonly Rule[] = [
       'was deleted or has expired',
       'artifact ',
       'tag ',
+      // GCR's answer to Docker 1.x's v1 fallback once the v2 lookup found nothing (405 v1 Registry API is disabled).
+      'v2 image could not be found',
     ],
     pattern:
-      /manifest[ _]unknown|manifest for [^\s]+ not found|requested image not found|manifest tagged by "[^"]*" is not found|was deleted or has expired|\bartifact [^\s]+ not found|\btag [^\s]+ not found/,
+      /manifest[ _]unknown|manifest for [^\s]+ not found|requested image not found|manifest tagged by "[^"]*" is not found|was deleted or has expired|\bartifact [^\s]+ not found|\btag [^\s]+ not found|v2 image could not be found/,
   },
 
   // ── generic wrappers: only when nothing more specific was said ──────────────────────────────────────

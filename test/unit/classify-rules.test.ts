@@ -34,6 +34,7 @@ function fixtureMessages(): string[] {
     'classify-heldout3.jsonl',
     'classify-heldout4.jsonl',
     'classify-heldout5.jsonl',
+    'classify-heldout6.jsonl',
   ];
   return files.flatMap((name) =>
     readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
