@@ -141,6 +141,17 @@ export const RULES: readonly Rule[] = [
     confidence: 0.7,
     any: ['dial unix', 'containerd.sock', 'crio.sock', 'dockershim.sock', 'docker.sock'],
   },
+  {
+    // A limit the runtime puts on its own metadata (containerd's `info.Labels: label key and value greater than
+    // maximum size (4096 bytes)`, hit when an image has very many layers). It surfaces inside `failed to prepare
+    // extraction snapshot`, but nothing is corrupt and pulling again fails the same way; no cause id names a
+    // runtime limit, so it stays unknown rather than sending anyone to clear the content store.
+    id: 'node.runtime-limit',
+    cause: 'unknown',
+    confidence: 0.6,
+    any: ['greater than maximum size'],
+    back: ['info.labels: ', 'label '],
+  },
 
   // ── the innermost transport failure ─────────────────────────────────────────────────────────────────
   {

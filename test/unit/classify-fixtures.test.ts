@@ -122,6 +122,7 @@ const LATER_ROUNDS: Array<{ round: number; file: string; crioShare?: number; new
   { round: 4, file: 'classify-heldout4.jsonl', crioShare: 0.5 },
   { round: 5, file: 'classify-heldout5.jsonl', newIssues: true },
   { round: 6, file: 'classify-heldout6.jsonl', newIssues: true },
+  { round: 7, file: 'classify-heldout7.jsonl', newIssues: true },
 ];
 
 let before: Row[] = [...corpus, ...extra, ...heldout];

@@ -35,6 +35,7 @@ function fixtureMessages(): string[] {
     'classify-heldout4.jsonl',
     'classify-heldout5.jsonl',
     'classify-heldout6.jsonl',
+    'classify-heldout7.jsonl',
   ];
   return files.flatMap((name) =>
     readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')
