@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cause, categoryOf } from '../../lib/classify/causes.ts';
-import type { Classification } from '../../lib/classify/types.ts';
 import { checkImage } from '../../lib/diagnose/index.ts';
 import type { PodContext } from '../../lib/events/envelope.ts';
 import { RegistryProber } from '../../lib/registry/index.ts';
+import { pullFailure } from '../support/classification.ts';
 import { type RegistryLab, startRegistryLab } from '../support/registry-lab.ts';
 
 /** Alert-time diagnosis end to end: classification + pod/node context → probe of the real registry → verdict. */
@@ -19,21 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab?.stop();
 });
-
-function failure(cause: Cause, image: string, evidence = 'failed to resolve reference'): Classification {
-  return {
-    kind: 'pull_failure',
-    reason: 'ErrImagePull',
-    cause,
-    category: categoryOf(cause),
-    image,
-    registry: image.split('/')[0] ?? null,
-    imageText: image,
-    evidence,
-    confidence: 0.7,
-    rule: 'test',
-  };
-}
 
 function pod(image: string, overrides: Partial<PodContext> = {}): PodContext {
   return {
@@ -55,7 +39,7 @@ describe('checkImage', () => {
     const image = `${lab.plain.host}/team/api:v1.4.2`;
     const d = await checkImage({
       prober,
-      classification: failure('repo_not_found_or_denied', image),
+      classification: pullFailure('repo_not_found_or_denied', image, { confidence: 0.7 }),
       pod: pod(image),
       checkedFrom: 'test',
     });
@@ -72,7 +56,10 @@ describe('checkImage', () => {
     const image = `${lab.plain.host}/team/multi:v2`;
     const d = await checkImage({
       prober,
-      classification: failure('platform_mismatch', image, 'no match for platform in manifest'),
+      classification: pullFailure('platform_mismatch', image, {
+        evidence: 'no match for platform in manifest',
+        confidence: 0.7,
+      }),
       pod: pod(image),
       node: { name: 'node-a', os: 'linux', arch: 's390x' },
       checkedFrom: 'test',
@@ -86,7 +73,10 @@ describe('checkImage', () => {
     const image = `${lab.plain.host}/team/api:v1`;
     const d = await checkImage({
       prober,
-      classification: failure('http_vs_https', image, 'http: server gave HTTP response to HTTPS client'),
+      classification: pullFailure('http_vs_https', image, {
+        evidence: 'http: server gave HTTP response to HTTPS client',
+        confidence: 0.7,
+      }),
       checkedFrom: 'test',
     });
     expect(d.cause).toBe('http_vs_https');
@@ -97,7 +87,7 @@ describe('checkImage', () => {
     const image = `${lab.plain.host}/team/api:v1`;
     const d = await checkImage({
       prober,
-      classification: failure('unauthorized', image, '401 Unauthorized'),
+      classification: pullFailure('unauthorized', image, { evidence: '401 Unauthorized', confidence: 0.7 }),
       pod: pod('team/api:v1', { containers: [{ name: 'api', image, imagePullPolicy: 'Always' }] }),
       checkedFrom: 'lambda eu-west-1',
     });
@@ -110,7 +100,11 @@ describe('checkImage', () => {
   it('an image that does not parse is not probed', async () => {
     const d = await checkImage({
       prober,
-      classification: { ...failure('invalid_reference', 'x'), image: null, imageText: 'Team/API:v1' },
+      classification: {
+        ...pullFailure('invalid_reference', 'x', { confidence: 0.7 }),
+        image: null,
+        imageText: 'Team/API:v1',
+      },
       checkedFrom: 'test',
     });
     expect(d.cause).toBe('invalid_reference');

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cause, categoryOf } from '../../lib/classify/causes.ts';
-import type { Classification } from '../../lib/classify/types.ts';
 import { checkImage } from '../../lib/diagnose/index.ts';
 import { type ProbeResult, RegistryProber, type RegistryProberOptions } from '../../lib/registry/index.ts';
+import { pullFailure } from '../support/classification.ts';
 import type { Fault, RunningServer } from '../support/standins.ts';
 import {
   apiRequest,
@@ -48,21 +47,6 @@ function prober(options: RegistryProberOptions = {}): RegistryProber {
 
 function step(result: ProbeResult, name: string) {
   return result.steps.find((s) => s.step === name);
-}
-
-function nodeSaid(cause: Cause, image: string, evidence: string): Classification {
-  return {
-    kind: 'pull_failure',
-    reason: 'ErrImagePull',
-    cause,
-    category: categoryOf(cause),
-    image,
-    registry: image.split('/')[0] ?? null,
-    imageText: image,
-    evidence,
-    confidence: 0.8,
-    rule: 'test',
-  };
 }
 
 const HUB = 'hub.lab.test';
@@ -382,11 +366,9 @@ describe('Docker Hub', () => {
     const image = `${at(HUB)}/acme/nothing:v1`;
     const d = await checkImage({
       prober: prober(),
-      classification: nodeSaid(
-        'repo_not_found_or_denied',
-        image,
-        'pull access denied, repository does not exist or may require authorization',
-      ),
+      classification: pullFailure('repo_not_found_or_denied', image, {
+        evidence: 'pull access denied, repository does not exist or may require authorization',
+      }),
       checkedFrom: 'test',
     });
     expect(d.cause).toBe('repo_not_found_or_denied');
@@ -441,7 +423,7 @@ describe('ECR', () => {
     const image = `${at(ECR)}/team/api:v1`;
     const d = await checkImage({
       prober: prober(),
-      classification: nodeSaid('unauthorized', image, 'no basic auth credentials'),
+      classification: pullFailure('unauthorized', image, { evidence: 'no basic auth credentials' }),
       checkedFrom: 'test',
     });
     expect(d.cause).toBe('unauthorized');
@@ -486,7 +468,7 @@ describe('Artifact Registry', () => {
       prober: prober({
         credentials: { [at(GAR)]: { username: 'oauth2accesstoken', password: 'outsider-token' } },
       }),
-      classification: nodeSaid('forbidden', image(), '403 Forbidden'),
+      classification: pullFailure('forbidden', image(), { evidence: '403 Forbidden' }),
       checkedFrom: 'test',
     });
     expect(d.cause).toBe('forbidden');
@@ -499,7 +481,7 @@ describe('Artifact Registry', () => {
   it('anonymous check, node refused with its own identity: the token endpoint’s 403 keeps the node’s forbidden', async () => {
     const d = await checkImage({
       prober: prober(),
-      classification: nodeSaid('forbidden', image(), '403 Forbidden'),
+      classification: pullFailure('forbidden', image(), { evidence: '403 Forbidden' }),
       checkedFrom: 'lambda eu-west-1',
     });
     expect(d.cause).toBe('forbidden');
@@ -526,7 +508,7 @@ describe('ACR', () => {
     const image = `${at(ACR)}/team/api:v1`;
     const d = await checkImage({
       prober: prober(),
-      classification: nodeSaid('unauthorized', image, '401 Unauthorized'),
+      classification: pullFailure('unauthorized', image, { evidence: '401 Unauthorized' }),
       checkedFrom: 'test',
     });
     expect(d.cause).toBe('unauthorized');
@@ -540,7 +522,7 @@ describe('ACR', () => {
     const image = `${at(ACR)}/team/api:v1`;
     const d = await checkImage({
       prober: prober(),
-      classification: nodeSaid('forbidden', image, '403 Forbidden'),
+      classification: pullFailure('forbidden', image, { evidence: '403 Forbidden' }),
       checkedFrom: 'lambda eu-west-1',
     });
     expect(d.cause).toBe('forbidden');
@@ -578,7 +560,7 @@ describe('GHCR', () => {
     const image = `${at(GHCR)}/octo/private:v1`;
     const d = await checkImage({
       prober: prober(),
-      classification: nodeSaid('unauthorized', image, '401 Unauthorized'),
+      classification: pullFailure('unauthorized', image, { evidence: '401 Unauthorized' }),
       checkedFrom: 'test',
     });
     expect(d.cause).toBe('unauthorized');
@@ -639,7 +621,7 @@ describe('not a registry', () => {
     // The node saw the same 404s as "not found": its cause stands, the summary says what answered.
     const seen = await checkImage({
       prober: prober(),
-      classification: nodeSaid('repo_not_found', image, 'not found'),
+      classification: pullFailure('repo_not_found', image, { evidence: 'not found' }),
       checkedFrom: 'test',
     });
     expect(seen.cause).toBe('repo_not_found');
@@ -647,7 +629,7 @@ describe('not a registry', () => {
     // Where the node's message decided nothing, the check's verdict and its advice lead.
     const unclear = await checkImage({
       prober: prober(),
-      classification: nodeSaid('unknown', image, ''),
+      classification: pullFailure('unknown', image, { evidence: '' }),
       checkedFrom: 'test',
     });
     expect(unclear.cause).toBe('registry_server_error');

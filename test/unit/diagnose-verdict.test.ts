@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type Cause, categoryOf } from '../../lib/classify/causes.ts';
+import type { Cause } from '../../lib/classify/causes.ts';
 import type { Classification } from '../../lib/classify/types.ts';
 import { causesAgree, diagnose, nodePlatform, nodeScheme } from '../../lib/diagnose/index.ts';
 import type { PodContext, PullSecretInfo } from '../../lib/events/envelope.ts';
 import type { ProbeResult } from '../../lib/registry/types.ts';
+import { pullFailure } from '../support/classification.ts';
 
+/** The node's view of a failed pull of the image every case here is about. */
 function classification(cause: Cause, overrides: Partial<Classification> = {}): Classification {
-  return {
-    kind: 'pull_failure',
-    reason: 'ErrImagePull',
-    cause,
-    category: categoryOf(cause),
-    image: 'registry.example.com/team/api:v1.4.2',
-    registry: 'registry.example.com',
-    imageText: 'registry.example.com/team/api:v1.4.2',
-    evidence: 'failed to resolve reference',
-    confidence: 0.8,
-    rule: 'test',
-    ...overrides,
-  };
+  return pullFailure(cause, 'registry.example.com/team/api:v1.4.2', overrides);
 }
 
 function probe(overrides: Partial<ProbeResult> = {}): ProbeResult {
