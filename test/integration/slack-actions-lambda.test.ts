@@ -16,7 +16,7 @@ import {
   signedClick,
   startAlertStack,
 } from '../support/alert-stack.ts';
-import { type AwsCall, type RunningServer, startAwsStandIn } from '../support/standins.ts';
+import { type AwsCall, type RunningServer, startSsmStandIn } from '../support/standins.ts';
 
 /**
  * The slack-actions Lambda as deployed: API Gateway HTTP API v2 events with bodies signed like Slack signs
@@ -35,22 +35,9 @@ for (const method of ['log', 'info', 'warn', 'error'] as const)
 
 beforeAll(async () => {
   stack = await startAlertStack();
-  ssm = await startAwsStandIn({
-    'AmazonSSM.GetParameters': (body) => {
-      const values: Record<string, string> = {
-        [BOT_TOKEN_PARAMETER]: stack.slack.token,
-        [SIGNING_PARAMETER]: SIGNING_SECRET,
-      };
-      const names = (body.Names as string[]) ?? [];
-      return {
-        body: {
-          Parameters: names
-            .filter((name) => values[name] !== undefined)
-            .map((name) => ({ Name: name, Type: 'SecureString', Value: values[name], Version: 1 })),
-          InvalidParameters: names.filter((name) => values[name] === undefined),
-        },
-      };
-    },
+  ssm = await startSsmStandIn({
+    [BOT_TOKEN_PARAMETER]: stack.slack.token,
+    [SIGNING_PARAMETER]: SIGNING_SECRET,
   });
   for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']) delete process.env[name];
   Object.assign(process.env, stack.env, {

@@ -19,7 +19,7 @@ import {
   SqsEventSource,
   serverlessFunction,
 } from './lambda-harness.ts';
-import { type AwsCall, type RunningServer, startAwsStandIn } from './standins.ts';
+import { type AwsCall, type RunningServer, startSsmStandIn } from './standins.ts';
 
 /**
  * The whole pipeline on 127.0.0.1, as deployed: the Kubernetes API stand-in → the forwarder (in-process, the
@@ -101,22 +101,9 @@ async function assemble(options: PipelineOptions, cleanups: Array<() => unknown>
     visibilityTimeoutSeconds: 30,
     deadLetter: { arn: eventsDlq.arn, maxReceiveCount: 5 },
   });
-  const ssm = await startAwsStandIn({
-    'AmazonSSM.GetParameters': (body) => {
-      const values: Record<string, string> = {
-        [BOT_TOKEN_PARAMETER]: stack.slack.token,
-        [SIGNING_SECRET_PARAMETER]: SIGNING_SECRET,
-      };
-      const names = (body.Names as string[]) ?? [];
-      return {
-        body: {
-          Parameters: names
-            .filter((name) => values[name] !== undefined)
-            .map((name) => ({ Name: name, Type: 'SecureString', Value: values[name], Version: 1 })),
-          InvalidParameters: names.filter((name) => values[name] === undefined),
-        },
-      };
-    },
+  const ssm = await startSsmStandIn({
+    [BOT_TOKEN_PARAMETER]: stack.slack.token,
+    [SIGNING_SECRET_PARAMETER]: SIGNING_SECRET,
   });
   cleanups.push(() => ssm.stop());
 

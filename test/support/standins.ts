@@ -226,3 +226,25 @@ export async function startAwsStandIn(
       }),
   };
 }
+
+/**
+ * An SSM stand-in holding SecureString parameters: `GetParameters` answers the names it knows and lists the
+ * others as `InvalidParameters`, as SSM does.
+ */
+export function startSsmStandIn(
+  values: Record<string, string>,
+): Promise<RunningServer & { calls: AwsCall[] }> {
+  return startAwsStandIn({
+    'AmazonSSM.GetParameters': (body) => {
+      const names = (body.Names as string[]) ?? [];
+      return {
+        body: {
+          Parameters: names
+            .filter((name) => values[name] !== undefined)
+            .map((name) => ({ Name: name, Type: 'SecureString', Value: values[name], Version: 1 })),
+          InvalidParameters: names.filter((name) => values[name] === undefined),
+        },
+      };
+    },
+  });
+}
